@@ -1,0 +1,87 @@
+"""cxkit: an async-first toolkit for contact-center clouds (Five9 VCC, Genesys Cloud).
+
+``import cxkit`` is cheap: the public names below are imported lazily on first use, so a
+script that only needs the error tree or the event model does not pay for aiohttp.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    "CxkitError": "cxkit.errors",
+    "APIStatusError": "cxkit.errors",
+    "AuthError": "cxkit.errors",
+    "ConfigError": "cxkit.errors",
+    "StreamError": "cxkit.errors",
+    "TransportError": "cxkit.errors",
+    # config
+    "LoggingConfig": "cxkit.config",
+    "ProxyConfig": "cxkit.config",
+    "ReconnectPolicy": "cxkit.config",
+    "RetryPolicy": "cxkit.config",
+    "Timeouts": "cxkit.config",
+    # events
+    "AgentState": "cxkit.events",
+    "AgentStateChanged": "cxkit.events",
+    "InteractionEnded": "cxkit.events",
+    "InteractionStarted": "cxkit.events",
+    "InteractionUpdated": "cxkit.events",
+    "QueueStatisticsUpdated": "cxkit.events",
+    "RawEvent": "cxkit.events",
+    "StreamGap": "cxkit.events",
+    "StreamState": "cxkit.events",
+    "StreamStateChanged": "cxkit.events",
+    "UnifiedEvent": "cxkit.events",
+    # core
+    "APIResponse": "cxkit.core.http",
+    # sync facade
+    "syncify": "cxkit.sync",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cxkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from cxkit.config import LoggingConfig, ProxyConfig, ReconnectPolicy, RetryPolicy, Timeouts
+    from cxkit.core.http import APIResponse
+    from cxkit.errors import (
+        APIStatusError,
+        AuthError,
+        ConfigError,
+        CxkitError,
+        StreamError,
+        TransportError,
+    )
+    from cxkit.events import (
+        AgentState,
+        AgentStateChanged,
+        InteractionEnded,
+        InteractionStarted,
+        InteractionUpdated,
+        QueueStatisticsUpdated,
+        RawEvent,
+        StreamGap,
+        StreamState,
+        StreamStateChanged,
+        UnifiedEvent,
+    )
+    from cxkit.sync import syncify

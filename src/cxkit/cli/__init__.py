@@ -1,0 +1,1 @@
+"""The `cxkit` command line."""
