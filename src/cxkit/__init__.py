@@ -44,7 +44,33 @@ _EXPORTS: dict[str, str] = {
     "syncify": "cxkit.sync",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "APIResponse",
+    "APIStatusError",
+    "AgentState",
+    "AgentStateChanged",
+    "AuthError",
+    "ConfigError",
+    "CxkitError",
+    "InteractionEnded",
+    "InteractionStarted",
+    "InteractionUpdated",
+    "LoggingConfig",
+    "ProxyConfig",
+    "QueueStatisticsUpdated",
+    "RawEvent",
+    "ReconnectPolicy",
+    "RetryPolicy",
+    "StreamError",
+    "StreamGap",
+    "StreamState",
+    "StreamStateChanged",
+    "Timeouts",
+    "TransportError",
+    "UnifiedEvent",
+    "__version__",
+    "syncify",
+]
 
 
 def __getattr__(name: str) -> Any:

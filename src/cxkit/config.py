@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
@@ -145,11 +145,13 @@ class ReconnectPolicy:
             )
         if self.max_wait < self.min_wait:
             raise ConfigError.bad_value(
-                "reconnect.max_wait", self.max_wait, f"a number >= reconnect.min_wait ({self.min_wait})"
+                "reconnect.max_wait",
+                self.max_wait,
+                f"a number >= reconnect.min_wait ({self.min_wait})",
             )
 
 
-class LogLevel(str, Enum):
+class LogLevel(StrEnum):
     """The official Genesys SDKs' levels: none (default), error, debug, trace."""
 
     NONE = "none"
@@ -158,7 +160,7 @@ class LogLevel(str, Enum):
     TRACE = "trace"
 
 
-class LogFormat(str, Enum):
+class LogFormat(StrEnum):
     """Text blocks (default) or one JSON object per line."""
 
     TEXT = "text"
@@ -184,7 +186,8 @@ class LoggingConfig:
 
     def __post_init__(self) -> None:
         try:
-            object.__setattr__(self, "level", LogLevel(str(getattr(self.level, "value", self.level)).lower()))
+            level = str(getattr(self.level, "value", self.level)).lower()
+            object.__setattr__(self, "level", LogLevel(level))
         except ValueError:
             raise ConfigError.bad_value(
                 "logging.log_level", self.level, "none, error, debug or trace"
@@ -216,7 +219,9 @@ class ProxyConfig:
         if self.protocol not in ("http", "https"):
             raise ConfigError.bad_value("proxy.protocol", self.protocol, "http or https")
         if self.port is not None and (
-            isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 < self.port < 65536
+            isinstance(self.port, bool)
+            or not isinstance(self.port, int)
+            or not 0 < self.port < 65536
         ):
             raise ConfigError.bad_value("proxy.port", self.port, "an integer 1-65535")
         if self.password is not None and not isinstance(self.password, Secret):

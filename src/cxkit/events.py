@@ -42,7 +42,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class AgentState(str, enum.Enum):
+class AgentState(enum.StrEnum):
     """A vendor-neutral agent state."""
 
     LOGGED_OUT = "logged_out"
@@ -53,7 +53,7 @@ class AgentState(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
-class StreamState(str, enum.Enum):
+class StreamState(enum.StrEnum):
     """Life of an event stream."""
 
     CONNECTING = "connecting"
@@ -77,7 +77,7 @@ class BaseEvent(msgspec.Struct, kw_only=True, tag_field="kind", omit_defaults=Tr
         return type(self).__struct_config__.tag  # type: ignore[return-value]
 
 
-class AgentStateChanged(BaseEvent, tag="agent.state"):
+class AgentStateChanged(BaseEvent, tag="agent.state", kw_only=True):
     """An agent's state changed (or was first seen)."""
 
     agent_id: str
@@ -89,7 +89,7 @@ class AgentStateChanged(BaseEvent, tag="agent.state"):
     since: dt.datetime | None = None
 
 
-class _Interaction(BaseEvent):
+class _Interaction(BaseEvent, kw_only=True):
     interaction_id: str
     media: str = "voice"
     direction: str | None = None  # inbound / outbound / internal
@@ -100,24 +100,24 @@ class _Interaction(BaseEvent):
     dnis: str | None = None  # called
 
 
-class InteractionStarted(_Interaction, tag="interaction.started"):
+class InteractionStarted(_Interaction, tag="interaction.started", kw_only=True):
     """An interaction (call) began for an agent: connected / talking."""
 
 
-class InteractionUpdated(_Interaction, tag="interaction.updated"):
+class InteractionUpdated(_Interaction, tag="interaction.updated", kw_only=True):
     """Something about an ongoing interaction changed (hold, transfer, state)."""
 
     state: str | None = None
 
 
-class InteractionEnded(_Interaction, tag="interaction.ended"):
+class InteractionEnded(_Interaction, tag="interaction.ended", kw_only=True):
     """An interaction ended (disposed / disconnected)."""
 
     disposition: str | None = None
     duration_seconds: float | None = None
 
 
-class QueueStatisticsUpdated(BaseEvent, tag="queue.statistics"):
+class QueueStatisticsUpdated(BaseEvent, tag="queue.statistics", kw_only=True):
     """Queue (Five9 skill / Genesys queue) figures. Fields the vendor did not send are None."""
 
     queue_id: str
@@ -134,7 +134,7 @@ class QueueStatisticsUpdated(BaseEvent, tag="queue.statistics"):
     handled: int | None = None
 
 
-class StreamStateChanged(BaseEvent, tag="stream.state"):
+class StreamStateChanged(BaseEvent, tag="stream.state", kw_only=True):
     """A stream connected, dropped, is reconnecting, or closed for good."""
 
     stream: str
@@ -143,7 +143,7 @@ class StreamStateChanged(BaseEvent, tag="stream.state"):
     attempt: int = 0
 
 
-class StreamGap(BaseEvent, tag="stream.gap"):
+class StreamGap(BaseEvent, tag="stream.gap", kw_only=True):
     """Events may have been missed between ``since`` and ``until``: backfill by REST."""
 
     stream: str
@@ -152,7 +152,7 @@ class StreamGap(BaseEvent, tag="stream.gap"):
     reason: str | None = None
 
 
-class RawEvent(BaseEvent, tag="raw"):
+class RawEvent(BaseEvent, tag="raw", kw_only=True):
     """A vendor event with no unified mapping, delivered as is (never dropped)."""
 
     type: str
@@ -171,7 +171,7 @@ UnifiedEvent: TypeAlias = (
 )
 
 _encoder: Final = msgspec.json.Encoder()
-_decoder: Final = msgspec.json.Decoder(UnifiedEvent)
+_decoder: Final[msgspec.json.Decoder[UnifiedEvent]] = msgspec.json.Decoder(UnifiedEvent)
 
 
 def encode(event: UnifiedEvent) -> bytes:

@@ -1,1 +1,4 @@
-"""The async core every vendor plugs into: HTTP, retry policy, auth, streams. Never imports a vendor."""
+"""The async core every vendor plugs into: HTTP, retry, auth, streams.
+
+Never imports a vendor package.
+"""

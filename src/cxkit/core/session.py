@@ -50,7 +50,10 @@ class ConnectTarget:
     cookies: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # headers and cookies may hold credentials
-        return f"ConnectTarget(url={self.url!r}, headers=<{len(self.headers)}>, cookies=<{len(self.cookies)}>)"
+        return (
+            f"ConnectTarget(url={self.url!r}, headers=<{len(self.headers)}>, "
+            f"cookies=<{len(self.cookies)}>)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
