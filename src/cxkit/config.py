@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from cxkit.errors import ConfigError
 
@@ -237,8 +237,8 @@ class ProxyConfig:
             host=parts.hostname,
             port=parts.port,
             protocol=parts.scheme,  # type: ignore[arg-type]
-            username=parts.username,
-            password=Secret(parts.password) if parts.password else None,
+            username=unquote(parts.username) if parts.username else None,
+            password=Secret(unquote(parts.password)) if parts.password else None,
         )
 
     @property
