@@ -38,6 +38,11 @@ _EXPORTS: dict[str, str] = {
     "StreamState": "cxkit.events",
     "StreamStateChanged": "cxkit.events",
     "UnifiedEvent": "cxkit.events",
+    # settings (config files, environment, live reload)
+    "Settings": "cxkit.settings",
+    "SettingsWatcher": "cxkit.settings",
+    "load_settings": "cxkit.settings",
+    "resolve_settings": "cxkit.settings",
     # core
     "APIResponse": "cxkit.core.http",
     # sync facade
@@ -61,6 +66,8 @@ __all__ = [
     "RawEvent",
     "ReconnectPolicy",
     "RetryPolicy",
+    "Settings",
+    "SettingsWatcher",
     "StreamError",
     "StreamGap",
     "StreamState",
@@ -69,6 +76,8 @@ __all__ = [
     "TransportError",
     "UnifiedEvent",
     "__version__",
+    "load_settings",
+    "resolve_settings",
     "syncify",
 ]
 
@@ -110,4 +119,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         StreamStateChanged,
         UnifiedEvent,
     )
+    from cxkit.settings import Settings, SettingsWatcher, load_settings, resolve_settings
     from cxkit.sync import syncify

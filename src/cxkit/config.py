@@ -3,8 +3,9 @@
 Each object validates itself on construction and raises :class:`cxkit.errors.ConfigError`
 naming the key, the value and what is allowed. Reprs never show secrets.
 
-Values come from keyword arguments, environment variables (:func:`from_env`) or a config file
-(:mod:`cxkit.settings`: INI or JSON, detected, with live reload). Running clients pick up a new
+Values come from keyword arguments, environment variables or a config file (INI or JSON,
+detected, with live reload): see :mod:`cxkit.settings` (``resolve_settings``,
+``settings_from_env``, ``load_settings``, ``SettingsWatcher``). Running clients pick up a new
 :class:`RetryPolicy` or :class:`LoggingConfig` through their ``apply_settings()`` method.
 """
 
