@@ -1,0 +1,1 @@
+"""cxkit's test suite (a package so tests can import ``tests.helpers``)."""

@@ -1,0 +1,1 @@
+"""Shared pytest configuration. Keep it tiny: helpers live in ``tests/helpers``."""

@@ -1,0 +1,1 @@
+"""Small reusable helpers for tests (loopback servers and the like)."""
