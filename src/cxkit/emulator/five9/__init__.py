@@ -1,0 +1,12 @@
+"""The wire-faithful Five9 VCC emulator plugin (reference ``five9.md`` §5).
+
+Serves the Agent (``/appsvcs/rs/svc``), Supervisor (``/supsvcs/rs/svc``) and recording
+(``/strsvcs/rs/svc``) REST roots, the agent (``/appsvcs/ws/{key}``) and supervisor
+(``/supsvcs/sws/{key}``) sockets, and admin commands under ``/_emulator/five9/{command}``.
+The emulator core loads it through :func:`create_plugin`.
+"""
+
+from cxkit.emulator.five9.options import DataCenterSpec, Five9Options, NoticeSpec
+from cxkit.emulator.five9.plugin import Five9Plugin, create_plugin
+
+__all__ = ["DataCenterSpec", "Five9Options", "Five9Plugin", "NoticeSpec", "create_plugin"]
