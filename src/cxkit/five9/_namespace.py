@@ -1,0 +1,129 @@
+"""Shared plumbing of the agent and supervisor namespaces."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from cxkit.five9.models import MaintenanceNotice, ReasonCode
+
+if TYPE_CHECKING:
+    from cxkit.five9.client import Five9Client, Role
+
+__all__ = ["Namespace"]
+
+T = TypeVar("T")
+
+
+class Namespace:
+    """Methods common to ``client.agent`` and ``client.supervisor`` (session lifecycle,
+    notices, reason codes). ``{me}`` in paths is ``agents/{agentId}`` or
+    ``supervisors/{supId}``."""
+
+    role: Role
+    _me: str
+
+    def __init__(self, client: Five9Client) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<Five9 {self.role} API of {self._client!r}>"
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        type_: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        working: bool = True,
+    ) -> Any:
+        return await self._client.call(
+            self.role,
+            method,
+            path.replace("{me}", self._me),
+            type_,
+            params=params,
+            json=json,
+            working=working,
+        )
+
+    async def _one(self, method: str, path: str, type_: type[T], **kwargs: Any) -> T | None:
+        value: T | None = await self._call(method, path, type_, **kwargs)
+        return value
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Any endpoint under this role's root (``{agentId}``/``{supId}``/``{orgId}`` filled);
+        returns the :class:`~cxkit.core.http.APIResponse`."""
+        return await self._client.request(method, path, role=self.role, **kwargs)
+
+    # -- session lifecycle
+
+    async def login_state(self) -> str | None:
+        """``GET {me}/login_state`` (a bare string such as ``"WORKING"``)."""
+        value = await self._call("GET", "{me}/login_state", working=False)
+        return value.strip('"').upper() if isinstance(value, str) else value
+
+    async def ensure_working(self) -> None:
+        """Drive this role's login state to WORKING (done automatically before calls)."""
+        await self._client.ensure_working(self.role)
+
+    async def session_start(
+        self, *, station_type: str = "EMPTY", station_id: str = "", force: bool | None = None
+    ) -> None:
+        """``PUT {me}/session_start[?force=...]`` with ``{stationId, stationType}``."""
+        params = None if force is None else {"force": "true" if force else "false"}
+        await self._call(
+            "PUT",
+            "{me}/session_start",
+            params=params,
+            json={"stationId": station_id, "stationType": station_type},
+            working=False,
+        )
+
+    async def session_restart(self) -> None:
+        """``PUT {me}/session_restart`` (the RELOGIN state)."""
+        await self._call("PUT", "{me}/session_restart", working=False)
+
+    async def session_stop(self) -> None:
+        """``PUT {me}/session_stop``: end the station session (the login stays)."""
+        await self._call("PUT", "{me}/session_stop", working=False)
+        self._client._invalidate_role(self.role)
+
+    async def ping(self) -> None:
+        """``PUT {me}/ping``: REST keep-alive."""
+        await self._call("PUT", "{me}/ping", working=False)
+
+    async def maintenance_notices(self) -> list[MaintenanceNotice]:
+        """``GET {me}/maintenance_notices``."""
+        return (
+            await self._call(
+                "GET", "{me}/maintenance_notices", list[MaintenanceNotice], working=False
+            )
+            or []
+        )
+
+    async def accept_notice(self, notice_id: str) -> MaintenanceNotice | None:
+        """``PUT {me}/maintenance_notices/{id}/accept`` (returns the notice)."""
+        return await self._one(
+            "PUT",
+            f"{{me}}/maintenance_notices/{notice_id}/accept",
+            MaintenanceNotice,
+            working=False,
+        )
+
+    # -- reason codes
+
+    async def not_ready_reason_codes(self) -> list[ReasonCode]:
+        """``GET orgs/{orgId}/not_ready_reason_codes``."""
+        return (
+            await self._call("GET", "orgs/{orgId}/not_ready_reason_codes", list[ReasonCode]) or []
+        )
+
+    async def logout_reason_codes(self) -> list[ReasonCode]:
+        """``GET orgs/{orgId}/logout_reason_codes``."""
+        return await self._call("GET", "orgs/{orgId}/logout_reason_codes", list[ReasonCode]) or []
+
+    async def reason_code_names(self) -> dict[str, str]:
+        """Not-ready reason code id -> name (``"0"`` is no reason)."""
+        return {c.id: c.name or c.id for c in await self.not_ready_reason_codes()}

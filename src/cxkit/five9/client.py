@@ -1,0 +1,855 @@
+"""The Five9 VCC client: login, data-center selection, the login-state machine, REST, streams.
+
+.. code-block:: python
+
+    async with Five9Client("jdoe@example.com", "secret", region="US") as five9:
+        users = await five9.supervisor.users()
+        async with five9.supervisor_stream() as stream:
+            async for event in stream:
+                ...
+
+The same object works synchronously through :func:`cxkit.sync.syncify`.
+
+How a request goes (each step is a documented Five9 behaviour, see the wire reference):
+
+1. **Login** (lazy on first use, or :meth:`Five9Client.login`), single-flight under
+   concurrency: ``POST {login host}{root}/auth/login``; the status is checked before the body is
+   read; the REST base URL becomes the *active* data center's first API host (``active`` flag,
+   else the first DC with an API host, else the login host) with the metadata validated. The
+   login's ``Authorization``/``farmId``/``apiRouteKey``/``f9-sessionId`` cookies are carried to
+   that host; the login host's load-balancer cookies (``BIGipServer*``, ``TS*``) are not.
+2. **Login state** (per role, before the first call that needs it): ``login_state`` is driven
+   to ``WORKING`` -- ``SELECT_STATION`` -> ``session_start``; ``ACCEPT_NOTICE`` -> accept the
+   notices (policy); ``RELOGIN`` -> ``session_restart``; ``SELECT_SKILLS`` -> the caller's hook;
+   capped by ``max_login_steps``.
+3. **Auth**: cookies, ``Authorization: Bearer-{tokenId}`` + ``farmId`` header, or both.
+4. **Errors**: every non-2xx raises a :mod:`cxkit.errors` error carrying the
+   ``five9ExceptionDetail`` (see :func:`cxkit.five9.errors.five9_detail`). Handled on the way:
+   401 right after login is retried a bounded number of times (the session propagating to the
+   data center), then one fresh login; 435 ``LOGIN`` re-runs the state machine once; 435
+   "migrated" / errorCode 5001 logs in again (new farm) and retries once. 429 / 5xx are retried
+   by the HTTP layer (Retry-After honoured).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+
+import msgspec
+from yarl import URL
+
+from cxkit.config import (
+    DEFAULTS,
+    LoggingConfig,
+    ProxyConfig,
+    ReconnectPolicy,
+    RetryPolicy,
+    Secret,
+    Timeouts,
+)
+from cxkit.core.http import APIResponse, HTTPClient
+from cxkit.core.session import ConnectTarget
+from cxkit.core.stream import EventStream
+from cxkit.errors import (
+    APIStatusError,
+    AuthError,
+    ConfigError,
+    CxkitError,
+    InvalidCredentialsError,
+    UnauthorizedError,
+    UsageError,
+)
+from cxkit.five9.errors import (
+    FIVE9_PROFILE,
+    DuplicateLoginError,
+    LoginStateError,
+    five9_detail,
+    is_login_state_error,
+    is_migration_error,
+)
+from cxkit.five9.models import LoginResponse, MaintenanceNotice, Metadata
+from cxkit.five9.protocol import (
+    AgentStreamSession,
+    ConnectRequest,
+    Five9StreamSession,
+    SupervisorStreamSession,
+)
+from cxkit.five9.regions import login_base_url
+from cxkit.five9.stats import StatsCache
+
+__all__ = [
+    "AGENT_ROOT",
+    "STATS_ROOT",
+    "SUPERVISOR_ROOT",
+    "AuthMode",
+    "Five9Client",
+    "Five9EventStream",
+    "Role",
+]
+
+logger = logging.getLogger("cxkit.five9")
+
+AGENT_ROOT = "/appsvcs/rs/svc"
+SUPERVISOR_ROOT = "/supsvcs/rs/svc"
+STATS_ROOT = "/strsvcs/rs/svc"
+
+AuthMode = Literal["cookies", "header", "both"]
+Role = Literal["agent", "supervisor"]
+NoticePolicy = Literal["unaccepted", "all", "none"]
+T = TypeVar("T")
+
+# Cookies that authenticate a VCC session and must follow it to the data-center host.
+_AUTH_COOKIES = ("Authorization", "farmId", "apiRouteKey", "f9-sessionId")
+# Host-only load-balancer cookies of the login host: replayed to a DC they cause 401s.
+_LB_COOKIE_PREFIXES = ("BIGipServer", "TS")
+
+_ROLE_PATH = {"agent": "agents", "supervisor": "supervisors"}
+_ROLE_ROOT = {"agent": AGENT_ROOT, "supervisor": SUPERVISOR_ROOT}
+_login_decoder = msgspec.json.Decoder(LoginResponse)
+
+
+class Five9EventStream(EventStream):
+    """An :class:`~cxkit.core.stream.EventStream` over a Five9 socket, with Five9 helpers."""
+
+    @property
+    def five9(self) -> Five9StreamSession:
+        """The Five9 session (keepalive counters, migration state)."""
+        session = self.session
+        assert isinstance(session, Five9StreamSession)
+        return session
+
+    @property
+    def cache(self) -> StatsCache | None:
+        """The statistics cache of a supervisor stream (None for an agent stream)."""
+        session = self.session
+        return session.stats if isinstance(session, SupervisorStreamSession) else None
+
+    def on_event(self, event_id: int, handler: Callable[[Any], Any]) -> Callable[[], None]:
+        """Call ``handler`` for every Five9 event with this id (an int or an ``EventId``)."""
+        return self.on(str(int(event_id)), handler)
+
+
+class _RoleState:
+    """Login-state bookkeeping of one role (agent or supervisor)."""
+
+    __slots__ = ("generation", "lock", "state")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.generation = -1  # the login generation for which the role reached WORKING
+        self.state: str | None = None
+
+
+class Five9Client:
+    """Async Five9 VCC client (agent + supervisor REST, both WebSockets).
+
+    Args:
+        username, password: VCC credentials (the password is kept as a :class:`Secret`).
+        region: ``US`` (default), ``CA``, ``UK`` or ``EU``; ignored when ``base_url`` is given.
+        base_url: login host as ``http(s)://host[:port]`` (e.g. the emulator).
+        login_root: ``"appsvcs"`` (default) or ``"supsvcs"``: where ``auth/login`` is called.
+        app_key: free text naming the application in the login body.
+        policy: ``"AttachExisting"`` (default; avoids two logins invalidating each other) or
+            ``"ForceIn"``.
+        tenant_name, org: optional login body parts.
+        auth_mode: ``"both"`` (default), ``"cookies"`` or ``"header"``.
+        farm_header: spelling of the farm header (``farmId``; some peers send ``farmid``).
+        station_type, station_id: the ``session_start`` body (``EMPTY`` = REST-driven).
+        force_session_start: send ``?force=true`` on ``session_start`` (take over a station
+            session elsewhere). Default False: a ``DUPLICATE_LOGIN`` raises
+            :class:`~cxkit.five9.errors.DuplicateLoginError` instead.
+        accept_notices: ``"unaccepted"`` (default), ``"all"`` or ``"none"`` (raise
+            :class:`~cxkit.five9.errors.LoginStateError` instead of accepting).
+        on_select_skills: ``async hook(client, role)`` for the ``SELECT_SKILLS`` state.
+        relogin_on_data_center: log in again on the DC host until the base URL is stable
+            (one peer's fix for "service migrated"; another says it breaks login_state). Off.
+        max_login_steps: cap of the login-state loop.
+        propagation_retries, propagation_delay: 401s right after a login are retried this
+            many times, this many seconds apart (the session propagating to the DC).
+        socket_key: key of socket URLs (default unique per client, so two processes do not
+            evict each other; Five9 allows 3 sockets per user and the 4th closes the oldest).
+        ping_interval, missed_pongs, reconnect: stream keepalive and reconnect settings.
+        timeouts, retry, proxy, logging, user_agent, ssl: HTTP settings (see HTTPClient).
+        sleep: awaited for 401-propagation pauses (tests inject a fast one).
+    """
+
+    def __init__(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        region: str = "US",
+        base_url: str | None = None,
+        login_root: Literal["appsvcs", "supsvcs"] = "appsvcs",
+        app_key: str = "cxkit",
+        policy: Literal["AttachExisting", "ForceIn"] = "AttachExisting",
+        tenant_name: str | None = None,
+        org: Mapping[str, str] | None = None,
+        auth_mode: AuthMode = "both",
+        farm_header: str = "farmId",
+        station_type: str = "EMPTY",
+        station_id: str = "",
+        force_session_start: bool = False,
+        accept_notices: NoticePolicy = "unaccepted",
+        on_select_skills: Callable[[Five9Client, Role], Awaitable[None]] | None = None,
+        relogin_on_data_center: bool = False,
+        max_login_steps: int = 8,
+        propagation_retries: int = 3,
+        propagation_delay: float = 2.0,
+        socket_key: str | None = None,
+        ping_interval: float = DEFAULTS.five9_ping_interval,
+        missed_pongs: int = DEFAULTS.five9_missed_pongs,
+        reconnect: ReconnectPolicy = DEFAULTS.reconnect,
+        timeouts: Timeouts = DEFAULTS.timeouts,
+        retry: RetryPolicy = DEFAULTS.retry,
+        proxy: ProxyConfig | None = None,
+        logging: LoggingConfig = DEFAULTS.logging,
+        user_agent: str = DEFAULTS.user_agent,
+        ssl: Any = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Configure the client; nothing is sent until the first call or :meth:`login`."""
+        if auth_mode not in ("cookies", "header", "both"):
+            raise ConfigError.bad_value("five9.auth_mode", auth_mode, "cookies, header or both")
+        if policy not in ("AttachExisting", "ForceIn"):
+            raise ConfigError.bad_value("five9.policy", policy, "AttachExisting or ForceIn")
+        if login_root not in ("appsvcs", "supsvcs"):
+            raise ConfigError.bad_value("five9.login_root", login_root, "appsvcs or supsvcs")
+        if accept_notices not in ("unaccepted", "all", "none"):
+            raise ConfigError.bad_value(
+                "five9.accept_notices", accept_notices, "unaccepted, all or none"
+            )
+        for key, value in (
+            ("max_login_steps", max_login_steps),
+            ("propagation_retries", propagation_retries),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError.bad_value(f"five9.{key}", value, "an integer >= 0")
+        self.username = username
+        self._password = Secret(password) if password is not None else None
+        self.login_base = login_base_url(region, base_url)
+        self.region = None if base_url is not None else region
+        self.login_root = AGENT_ROOT if login_root == "appsvcs" else SUPERVISOR_ROOT
+        self.app_key = app_key
+        self.policy = policy
+        self.tenant_name = tenant_name
+        self.org = dict(org) if org else None
+        self.auth_mode: AuthMode = auth_mode
+        self.farm_header = farm_header
+        self.station_type = station_type
+        self.station_id = station_id
+        self.force_session_start = force_session_start
+        self.accept_notices: NoticePolicy = accept_notices
+        self.on_select_skills = on_select_skills
+        self.relogin_on_data_center = relogin_on_data_center
+        self.max_login_steps = max_login_steps
+        self.propagation_retries = propagation_retries
+        self.propagation_delay = float(propagation_delay)
+        self.socket_key = socket_key or f"cxkit-{uuid.uuid4().hex[:10]}"
+        self.ping_interval = ping_interval
+        self.missed_pongs = missed_pongs
+        self.reconnect = reconnect
+        self._sleep = sleep
+        self._clock = clock
+        self.http = HTTPClient(
+            self.login_base,
+            vendor=FIVE9_PROFILE,
+            timeouts=timeouts,
+            retry=retry,
+            proxy=proxy,
+            logging=logging,
+            user_agent=user_agent,
+            ssl=ssl,
+            sleep=sleep,
+            headers={"Accept": "application/json, text/javascript, */*"},
+        )
+        self._token: Secret | None = None
+        self._login_token: Secret | None = None  # SSO access token for login_by_token
+        self._login: LoginResponse | None = None
+        self._farm_id: str | None = None
+        self._generation = 0
+        self._logged_in_at: float | None = None
+        self._login_lock = asyncio.Lock()
+        self._roles: dict[str, _RoleState] = {"agent": _RoleState(), "supervisor": _RoleState()}
+        self._pending_metadata: Metadata | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.logins = 0
+        self.stats = StatsCache()
+        from cxkit.five9.agent import AgentAPI
+        from cxkit.five9.supervisor import SupervisorAPI
+
+        self.agent = AgentAPI(self)
+        self.supervisor = SupervisorAPI(self)
+
+    def __repr__(self) -> str:
+        state = "logged in" if self._login is not None else "not logged in"
+        return (
+            f"Five9Client(username={self.username!r}, login_base={self.login_base!r}, "
+            f"api_base={self.http.base_url!r}, {state})"
+        )
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def logged_in(self) -> bool:
+        """True while a login is held."""
+        return self._login is not None
+
+    @property
+    def session_info(self) -> LoginResponse | None:
+        """The last login response (``repr`` hides the token)."""
+        return self._login
+
+    @property
+    def user_id(self) -> str:
+        """The logged-in user's id (``{agentId}`` / ``{supId}``)."""
+        return self._require_login().user_id
+
+    @property
+    def org_id(self) -> str:
+        """The domain (org) id (``{orgId}``)."""
+        return self._require_login().org_id
+
+    @property
+    def farm_id(self) -> str | None:
+        """The farm id in force."""
+        return self._farm_id
+
+    @property
+    def api_base(self) -> str:
+        """The REST base URL in force (the active data center after login)."""
+        return self.http.base_url
+
+    def _require_login(self) -> LoginResponse:
+        if self._login is None:
+            raise UsageError("not logged in to Five9: call login() first or make a request")
+        return self._login
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def __aenter__(self) -> Self:
+        """Return the client (login happens on first use or by :meth:`login`)."""
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Log out (when logged in) and close the HTTP session."""
+        await self.close()
+
+    async def close(self) -> None:
+        """Log out when logged in, cancel background work and close the HTTP session."""
+        try:
+            if self._login is not None:
+                try:
+                    await self.logout()
+                except CxkitError as exc:  # closing must finish; the failure is reported
+                    logger.warning("five9: logout while closing failed: %s", exc)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            await self.http.close()
+
+    async def login(self) -> LoginResponse:
+        """Log in now (password or SSO token, whichever was configured)."""
+        async with self._login_lock:
+            return await self._do_login()
+
+    async def login_by_token(self, access_token: str) -> LoginResponse:
+        """SSO: ``POST auth/login_by_token`` with ``Authorization: Bearer {access_token}``.
+
+        The token is kept (as a :class:`Secret`) for re-logins."""
+        self._login_token = Secret(access_token)
+        return await self.login()
+
+    async def logout(self) -> None:
+        """``POST auth/logout`` (ends agent and supervisor sessions) and forget the login."""
+        if self._login is None:
+            return
+        try:
+            await self.http.request(
+                "POST", f"{self.login_root}/auth/logout", headers=self._auth_headers()
+            )
+        finally:
+            self._forget_login()
+
+    def _forget_login(self) -> None:
+        self._login = None
+        self._token = None
+        self._generation += 1
+        for role in self._roles.values():
+            role.generation = -1
+            role.state = None
+
+    async def _ensure_login(self) -> int:
+        if self._login is not None:
+            return self._generation
+        async with self._login_lock:
+            if self._login is None:
+                await self._do_login()
+            return self._generation
+
+    async def relogin(self, generation: int | None = None) -> None:
+        """Log in again unless someone already did since ``generation`` (single-flight)."""
+        async with self._login_lock:
+            if generation is not None and generation != self._generation and self._login:
+                return
+            self._login = None
+            await self._do_login()
+
+    async def _do_login(self) -> LoginResponse:
+        body: dict[str, Any] = {"policy": self.policy}
+        headers: dict[str, str] = {"Content-Type": "application/json"}
+        if self._login_token is not None:
+            path = f"{AGENT_ROOT}/auth/login_by_token"
+            headers["Authorization"] = f"Bearer {self._login_token.reveal()}"
+        else:
+            if not self.username or self._password is None:
+                raise UsageError("Five9 login needs a username and a password (or an SSO token)")
+            credentials: dict[str, str] = {
+                "username": self.username,
+                "password": self._password.reveal(),
+            }
+            if self.tenant_name:
+                credentials["tenantName"] = self.tenant_name
+            body["passwordCredentials"] = credentials
+            body["appKey"] = self.app_key
+            if self.org:
+                body["org"] = self.org
+            path = f"{self.login_root}/auth/login"
+        login_url = self.login_base + path
+        stable_base: str | None = None
+        for _ in range(3 if self.relogin_on_data_center else 1):
+            try:
+                response = await self.http.request(
+                    "POST", login_url, json=body, headers=headers, retry=_NO_STATUS_RETRY
+                )
+            except UnauthorizedError as exc:
+                detail = five9_detail(exc)
+                raise InvalidCredentialsError(
+                    f"Five9 refused the login for {self.username or 'the SSO token'!r} "
+                    f"at {self.login_base} (401{': ' + detail.message if detail.message else ''})",
+                    vendor="five9",
+                    code=None if detail.error_code is None else str(detail.error_code),
+                ) from None
+            login = self._parse_login(response)
+            base = self._apply_login(login, response)
+            if not self.relogin_on_data_center or base == stable_base:
+                break
+            stable_base = base
+            login_url = base + path  # A1: log in on the DC host until the base is stable
+        assert self._login is not None
+        return self._login
+
+    def _parse_login(self, response: APIResponse) -> LoginResponse:
+        try:
+            login = _login_decoder.decode(response.content)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise AuthError(
+                f"Five9 login answered {response.status} with a body that is not a login response",
+                vendor="five9",
+            ) from None
+        missing = [n for n in ("token_id", "user_id", "org_id") if not getattr(login, n)]
+        if missing:
+            raise AuthError(f"Five9 login response lacks {', '.join(missing)}", vendor="five9")
+        return login
+
+    def _apply_login(self, login: LoginResponse, response: APIResponse) -> str:
+        """Adopt a login: token, farm, data center, cookies. Returns the new REST base."""
+        metadata = login.metadata
+        if not metadata.data_centers and self._pending_metadata is not None:
+            metadata = self._pending_metadata
+        self._pending_metadata = None
+        base = self._data_center_base(metadata)
+        self._token = Secret(login.token_id)
+        self._farm_id = login.farm_id or self._farm_id
+        self._login = login
+        self._generation += 1
+        self._logged_in_at = self._clock()
+        self.logins += 1
+        for role in self._roles.values():
+            role.generation = -1
+        self.http.base_url = base
+        self.stats.tenant = login.org_id
+        self._carry_cookies(response, base)
+        logger.info(
+            "five9: logged in user %s of org %s; API base %s", login.user_id, login.org_id, base
+        )
+        return base
+
+    def _data_center_base(self, metadata: Metadata) -> str:
+        """The active DC's first API host as a base URL; else the login host."""
+        dc = metadata.active_data_center()
+        if dc is None:
+            logger.warning("five9: login metadata has no usable data center; using login host")
+            return self.login_base
+        entry = dc.api_urls[0]
+        scheme = URL(self.login_base).scheme or "https"
+        port = entry.port_number
+        default = 443 if scheme == "https" else 80
+        host = entry.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
+
+    def _carry_cookies(self, response: APIResponse, base: str) -> None:
+        jar = self.http.cookies
+        # Never replay the login host's load-balancer cookies anywhere else.
+        jar.clear(lambda morsel: morsel.key.startswith(_LB_COOKIE_PREFIXES))
+        if self.auth_mode == "header":
+            jar.clear()
+            return
+        login_url = URL(self.login_base)
+        carried = {
+            name: morsel.value
+            for name, morsel in jar.filter_cookies(login_url).items()
+            if name in _AUTH_COOKIES
+        }
+        if base != self.login_base and carried:
+            jar.update_cookies(carried, response_url=URL(base))
+
+    # ------------------------------------------------------------------ auth headers
+
+    def _auth_headers(self) -> dict[str, str]:
+        if self.auth_mode == "cookies" or self._token is None:
+            return {}
+        headers = {"Authorization": f"Bearer-{self._token.reveal()}"}
+        if self._farm_id:
+            headers[self.farm_header] = self._farm_id
+        return headers
+
+    # ------------------------------------------------------------------ login state machine
+
+    def role_state(self, role: Role) -> str | None:
+        """The last login state read for a role (None before the first read)."""
+        return self._roles[role].state
+
+    async def ensure_working(self, role: Role) -> None:
+        """Drive ``role``'s login state to ``WORKING`` (once per login, single-flight)."""
+        generation = await self._ensure_login()
+        state = self._roles[role]
+        if state.generation == generation:
+            return
+        async with state.lock:
+            if state.generation == self._generation:
+                return
+            await self._drive_to_working(role)
+            state.generation = self._generation
+
+    def _invalidate_role(self, role: Role) -> None:
+        self._roles[role].generation = -1
+
+    async def _drive_to_working(self, role: Role) -> None:
+        prefix = f"{_ROLE_ROOT[role]}/{_ROLE_PATH[role]}/{self.user_id}"
+        last: str | None = None
+        for _ in range(max(self.max_login_steps, 1)):
+            response = await self._raw(role, "GET", f"{prefix}/login_state", working=False)
+            state = _bare_string(response.body)
+            self._roles[role].state = state
+            logger.debug("five9: %s login state %s", role, state)
+            if state == "WORKING":
+                return
+            if state == "SELECT_STATION":
+                await self._session_start(role, prefix)
+            elif state == "ACCEPT_NOTICE":
+                await self._accept_notices(role, prefix)
+            elif state == "RELOGIN":
+                await self._raw(role, "PUT", f"{prefix}/session_restart", working=False)
+            elif state == "SELECT_SKILLS":
+                if self.on_select_skills is None:
+                    raise LoginStateError(
+                        f"Five9 {role} login state is SELECT_SKILLS and no on_select_skills "
+                        "hook is configured",
+                        state=state,
+                    )
+                await self.on_select_skills(self, role)
+            else:
+                raise LoginStateError(f"unknown Five9 {role} login state {state!r}", state=state)
+            last = state
+        raise LoginStateError(
+            f"Five9 {role} login state did not reach WORKING in {self.max_login_steps} steps "
+            f"(last {last!r})",
+            state=last,
+        )
+
+    async def _session_start(self, role: Role, prefix: str) -> None:
+        body = {"stationId": self.station_id, "stationType": self.station_type}
+        params = {"force": "true"} if self.force_session_start else None
+        try:
+            await self._raw(
+                role, "PUT", f"{prefix}/session_start", json=body, params=params, working=False
+            )
+        except APIStatusError as exc:
+            if five9_detail(exc).context_code == "DUPLICATE_LOGIN":
+                raise _duplicate_login(exc) from None
+            raise
+
+    async def _accept_notices(self, role: Role, prefix: str) -> None:
+        response = await self._raw(role, "GET", f"{prefix}/maintenance_notices", working=False)
+        notices: list[MaintenanceNotice] = response.decode(list[MaintenanceNotice] | None) or []
+        if self.accept_notices == "none":
+            raise LoginStateError(
+                f"Five9 {role} must accept {len(notices)} maintenance notice(s) and "
+                "accept_notices is 'none'",
+                state="ACCEPT_NOTICE",
+            )
+        for notice in notices:
+            if self.accept_notices == "unaccepted" and notice.accepted:
+                continue
+            await self._raw(
+                role, "PUT", f"{prefix}/maintenance_notices/{notice.id}/accept", working=False
+            )
+
+    # ------------------------------------------------------------------ requests
+
+    def fill(self, path: str) -> str:
+        """Fill ``{agentId}``, ``{supId}``, ``{userId}`` and ``{orgId}`` from the login."""
+        if "{" not in path:
+            return path
+        login = self._require_login()
+        return (
+            path.replace("{agentId}", login.user_id)
+            .replace("{supId}", login.user_id)
+            .replace("{userId}", login.user_id)
+            .replace("{orgId}", login.org_id)
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        role: Role = "agent",
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        working: bool = True,
+    ) -> APIResponse:
+        """Call any VCC endpoint (the escape hatch).
+
+        ``path`` is relative to the role's root (``/appsvcs/rs/svc`` for ``agent``,
+        ``/supsvcs/rs/svc`` for ``supervisor``) unless it starts with ``/appsvcs``,
+        ``/supsvcs`` or ``/strsvcs``, or is an absolute URL; ``{agentId}``/``{supId}``/
+        ``{orgId}`` are filled. With ``working`` the role is first driven to WORKING.
+        """
+        await self._ensure_login()
+        if not path.startswith(("/appsvcs", "/supsvcs", "/strsvcs", "http://", "https://")):
+            path = f"{_ROLE_ROOT[role]}/{path.lstrip('/')}"
+        return await self._raw(
+            role, method, path, params=params, json=json, headers=headers, working=working
+        )
+
+    async def _raw(
+        self,
+        role: Role,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        working: bool = True,
+    ) -> APIResponse:
+        """One logical call with Five9's recoveries (propagation 401, 435, migration)."""
+        propagation = 0
+        relogged = rerun = migrated = False
+        while True:
+            generation = await self._ensure_login()
+            if working:
+                await self.ensure_working(role)
+            send = self._auth_headers()
+            if headers:
+                send.update(headers)
+            kwargs: dict[str, Any] = {"params": params, "headers": send}
+            if json is not None:
+                kwargs["json"] = json
+            try:
+                return await self.http.request(method, self.fill(path), **kwargs)
+            except UnauthorizedError:
+                recent = (
+                    self._logged_in_at is not None
+                    and self._clock() - self._logged_in_at
+                    < max(30.0, self.propagation_delay * (self.propagation_retries + 1) * 2)
+                )
+                if recent and propagation < self.propagation_retries and not relogged:
+                    propagation += 1
+                    logger.info(
+                        "five9: 401 right after login (propagating to the DC); retry %d/%d",
+                        propagation,
+                        self.propagation_retries,
+                    )
+                    await self._sleep(self.propagation_delay)
+                    continue
+                if relogged:
+                    raise
+                relogged = True
+                await self.relogin(generation)
+                continue
+            except APIStatusError as exc:
+                if is_login_state_error(exc) and not rerun and working:
+                    rerun = True
+                    self._invalidate_role(role)
+                    continue
+                if is_migration_error(exc) and not migrated:
+                    migrated = True
+                    farm = five9_detail(exc).farm_id
+                    logger.info("five9: service migrated (farm %s); logging in again", farm)
+                    if farm:
+                        self._farm_id = farm
+                    await self.relogin(generation)
+                    continue
+                raise
+
+    async def call(
+        self,
+        role: Role,
+        method: str,
+        path: str,
+        type_: Any = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        working: bool = True,
+    ) -> Any:
+        """Call an endpoint of ``role``'s root and decode the body into ``type_`` (or
+        return the generic JSON when ``type_`` is None). Empty bodies decode to None."""
+        response = await self._raw(
+            role, method, f"{_ROLE_ROOT[role]}/{path}", params=params, json=json, working=working
+        )
+        if not response.content.strip():
+            return None
+        if type_ is None:
+            return response.body
+        return response.decode(type_ | None)
+
+    # ------------------------------------------------------------------ metadata
+
+    async def metadata(self) -> LoginResponse:
+        """``GET auth/metadata`` on the login host (the same shape as the login response)."""
+        await self._ensure_login()
+        response = await self.http.request(
+            "GET", f"{self.login_base}{self.login_root}/auth/metadata", headers=self._auth_headers()
+        )
+        return self._parse_login(response)
+
+    # ------------------------------------------------------------------ streams
+
+    def agent_stream(
+        self,
+        *,
+        event_filter: list[int] | None = None,
+        unified: bool = True,
+        key: str | None = None,
+        path: str = "/appsvcs/ws/{key}",
+    ) -> Five9EventStream:
+        """The agent WebSocket as a :class:`Five9EventStream` (started by ``async with``)."""
+        session = AgentStreamSession(
+            self._stream_target("agent", path, key or f"{self.socket_key}_agent"),
+            ping_interval=self.ping_interval,
+            missed_pongs=self.missed_pongs,
+            event_filter=event_filter,
+            unified=unified,
+            tenant=self._login.org_id if self._login else "",
+            agent_id=self._login.user_id if self._login else None,
+        )
+        return Five9EventStream(session, http=self.http, reconnect=self.reconnect)
+
+    def supervisor_stream(
+        self,
+        *,
+        event_filter: list[int] | None = None,
+        unified: bool = True,
+        key: str | None = None,
+        path: str = "/supsvcs/sws/{key}",
+        request_full_statistics: bool = True,
+    ) -> Five9EventStream:
+        """The supervisor WebSocket, its statistics applied to :attr:`stats` (also
+        ``stream.cache``); ``request_full_statistics`` is sent after every (re)connect."""
+        session = SupervisorStreamSession(
+            self._stream_target("supervisor", path, key or f"{self.socket_key}_super"),
+            stats=self.stats,
+            ping_interval=self.ping_interval,
+            missed_pongs=self.missed_pongs,
+            event_filter=event_filter,
+            unified=unified,
+            tenant=self._login.org_id if self._login else "",
+            on_connected=self._spawn_full_statistics if request_full_statistics else None,
+        )
+        return Five9EventStream(session, http=self.http, reconnect=self.reconnect)
+
+    def _spawn_full_statistics(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._full_statistics())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _full_statistics(self) -> None:
+        try:
+            await self.supervisor.request_full_statistics()
+        except Exception as exc:  # reported, never crashes the stream
+            logger.warning("five9: request_full_statistics failed: %s", exc)
+
+    def _stream_target(
+        self, role: Role, path: str, key: str
+    ) -> Callable[[ConnectRequest], Awaitable[ConnectTarget]]:
+        async def target(request: ConnectRequest) -> ConnectTarget:
+            if request.metadata is not None:
+                self._pending_metadata = request.metadata
+                self._switch_to(request.metadata)
+                await self.relogin(None)
+            elif request.relogin:
+                await self.relogin(self._generation)
+            await self.ensure_working(role)
+            if role == "supervisor":
+                self.stats.tenant = self.org_id
+            base = URL(self.http.base_url)
+            scheme = "wss" if base.scheme == "https" else "ws"
+            url = str(base.with_scheme(scheme)).rstrip("/") + path.replace("{key}", key)
+            return ConnectTarget(url=url, headers=self._auth_headers())
+
+        return target
+
+    def _switch_to(self, metadata: Metadata) -> None:
+        """Point REST at the active DC of migration metadata (until the re-login answers)."""
+        self.http.base_url = self._data_center_base(metadata)
+
+
+# A login is not replayed on a gateway error (it may have succeeded); 429/503 are safe.
+_NO_STATUS_RETRY = RetryPolicy(retry_statuses=frozenset({429, 503}))
+
+
+def _bare_string(body: Any) -> str | None:
+    """``login_state`` answers a bare JSON string ("WORKING"); tolerate unquoted text."""
+    if isinstance(body, str):
+        return body.strip().strip('"').upper() or None
+    if isinstance(body, dict):
+        for key in ("state", "loginState", "value"):
+            if isinstance(body.get(key), str):
+                return str(body[key]).upper()
+    return None
+
+
+def _duplicate_login(exc: APIStatusError) -> DuplicateLoginError:
+    error = DuplicateLoginError(
+        "Five9 session_start refused: the user is logged in elsewhere (DUPLICATE_LOGIN); "
+        "use force_session_start=True to take the session over",
+        vendor="five9",
+        status=exc.status,
+        correlation_id=exc.correlation_id,
+        body=exc.body,
+        code="DUPLICATE_LOGIN",
+        vendor_message=exc.vendor_message,
+        headers=exc.headers,
+        method=exc.method,
+        url=exc.url,
+    )
+    return error
