@@ -1,0 +1,318 @@
+"""Analytics derived from the org state: queue observations and conversation details.
+
+Observations read the queues' incremental counters (no member scan). The details query
+supports ``interval``, ``order``, ``paging`` and dimension predicates (``matches``, ``exists``,
+``notExists``) combined with and/or in conversation and segment filters; metric predicates
+are accepted and not evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from cxkit.emulator.genesys.errors import ApiError, bad_request, invalid_value
+from cxkit.emulator.genesys.model import Conversation, Participant, Queue
+from cxkit.emulator.genesys.state import OrgState
+from cxkit.emulator.genesys.timefmt import BadDate, iso, parse_interval
+
+__all__ = [
+    "DEFAULT_OBSERVATION_METRICS",
+    "analytics_conversation",
+    "conversation_details_query",
+    "observation_metrics",
+    "queue_observation_query",
+]
+
+DEFAULT_OBSERVATION_METRICS: Final = (
+    "oWaiting", "oInteracting", "oAlerting", "oOnQueueUsers", "oOffQueueUsers",
+    "oMemberUsers", "oActiveUsers", "oUserPresences", "oUserRoutingStatuses",
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- observations
+
+
+def _observations(
+    state: OrgState, q: Queue, bucket: Iterable[str], metric: str
+) -> list[dict[str, Any]]:
+    rows = []
+    for conversation_id in bucket:
+        c = state.conversations.get(conversation_id)
+        if c is None:
+            continue
+        acd = c.by_purpose("acd")
+        agents = c.by_purpose("agent")
+        row: dict[str, Any] = {
+            "observationDate": iso(acd[0].start if acd else c.start),
+            "conversationId": c.id,
+            "sessionId": acd[0].session_id if acd else None,
+            "routingPriority": 0,
+            "direction": c.direction,
+            "ani": c.ani,
+            "dnis": c.dnis,
+            "participantName": "Customer",
+            "requestedRoutings": ["Standard"],
+            "usedRouting": "Standard",
+        }
+        if metric != "oWaiting" and agents:
+            row["userId"] = agents[-1].user_id
+        rows.append({k: v for k, v in row.items() if v is not None})
+    return rows
+
+
+def observation_metrics(
+    state: OrgState,
+    q: Queue,
+    metrics: Sequence[str] = DEFAULT_OBSERVATION_METRICS,
+    detail: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """``[{metric, qualifier?, stats: {count}, observations?}]`` for one queue (voice).
+    Unknown metrics answer a zero count (the current metric list is open-ended)."""
+    wanted_detail = set(detail)
+    out: list[dict[str, Any]] = []
+    buckets = {"oWaiting": q.waiting, "oInteracting": q.interacting, "oAlerting": q.alerting}
+    qualified = {
+        "oOnQueueUsers": {k: v for k, v in q.routing_counts.items() if k != "OFF_QUEUE"},
+        "oUserRoutingStatuses": dict(q.routing_counts),
+        "oUserPresences": dict(q.presence_counts),
+        "oOffQueueUsers": dict(q.off_queue_presence),
+    }
+    for metric in metrics:
+        if metric in buckets:
+            row: dict[str, Any] = {"metric": metric, "stats": {"count": len(buckets[metric])}}
+            if metric in wanted_detail:
+                row["observations"] = _observations(state, q, buckets[metric], metric)
+            out.append(row)
+        elif metric in qualified:
+            for qualifier, count in sorted(qualified[metric].items()):
+                out.append({"metric": metric, "qualifier": qualifier, "stats": {"count": count}})
+        elif metric == "oMemberUsers":
+            out.append({"metric": metric, "stats": {"count": len(q.members)}})
+        elif metric == "oActiveUsers":
+            out.append({"metric": metric, "stats": {"count": q.joined_count()}})
+        else:
+            out.append({"metric": metric, "stats": {"count": 0}})
+    return out
+
+
+def _predicates(filter_: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    yield from filter_.get("predicates") or []
+    for clause in filter_.get("clauses") or []:
+        if isinstance(clause, Mapping):
+            yield from _predicates(clause)
+
+
+def queue_observation_query(state: OrgState, body: Any) -> dict[str, Any]:
+    """QueueObservationQuery -> QueueObservationQueryResponse."""
+    if not isinstance(body, Mapping):
+        raise bad_request("The request body must be a QueueObservationQuery object")
+    filter_ = body.get("filter")
+    metrics = body.get("metrics")
+    if not isinstance(filter_, Mapping):
+        raise bad_request("filter is required")
+    if not isinstance(metrics, list) or not metrics or not all(isinstance(m, str) for m in metrics):
+        raise bad_request("metrics must be a non-empty list of metric names")
+    detail = body.get("detailMetrics") or []
+    queue_ids: list[str] = []
+    media: list[str] = []
+    for predicate in _predicates(filter_):
+        if not isinstance(predicate, Mapping):
+            continue
+        dimension, value = predicate.get("dimension"), predicate.get("value")
+        if dimension == "queueId" and isinstance(value, str):
+            queue_ids.append(value)
+        elif dimension == "mediaType" and isinstance(value, str):
+            media.append(value.lower())
+        elif dimension not in ("queueId", "mediaType", "userId", None):
+            raise invalid_value("filter.predicates.dimension", dimension, "queueId, mediaType")
+    if not queue_ids:
+        raise bad_request("The filter must contain at least one queueId predicate")
+    results = []
+    for queue_id in dict.fromkeys(queue_ids):
+        q = state.queues.get(queue_id)
+        if q is None:
+            continue
+        mediums: list[str | None] = list(media) or [None]
+        for medium in mediums:
+            group = {"queueId": queue_id} | ({"mediaType": medium} if medium else {})
+            data = observation_metrics(state, q, metrics, detail)
+            if medium not in (None, "voice"):
+                for row in data:
+                    row["stats"] = {"count": 0}
+                    row.pop("observations", None)
+            results.append({"group": group, "data": data})
+    return {"systemToOrganizationMappings": {}, "results": results}
+
+
+# --------------------------------------------------------------------------- details
+
+
+def _ms(a: float | None, b: float | None) -> int | None:
+    return None if a is None or b is None else round((b - a) * 1000)
+
+
+def _segments(p: Participant) -> list[dict[str, Any]]:
+    def seg(kind: str, start: float, end: float | None, **extra: Any) -> dict[str, Any]:
+        row = {"segmentType": kind, "segmentStart": iso(start), "queueId": p.queue_id, **extra}
+        if end is not None:
+            row["segmentEnd"] = iso(end)
+            row["disconnectType"] = p.disconnect_type
+        return {k: v for k, v in row.items() if v is not None}
+
+    if p.purpose != "agent":
+        return [seg("interact", p.start, p.end)]
+    rows = [seg("alert", p.start, p.connected if p.connected is not None else p.end)]
+    if p.connected is not None:
+        rows.append(seg("interact", p.connected, p.end))
+        if p.end is not None and p.wrapup_code:
+            rows.append(seg("wrapup", p.end, p.end, wrapUpCode=p.wrapup_code))
+    return rows
+
+
+def _metrics(p: Participant) -> list[dict[str, Any]]:
+    emit = iso(p.end or p.connected or p.start)
+    values: dict[str, int | None] = {}
+    if p.purpose == "acd":
+        values = {"nOffered": 1, "tAcd": _ms(p.start, p.end)}
+    elif p.purpose == "agent":
+        values = {
+            "tAlert": _ms(p.start, p.connected or p.end),
+            "tAnswered": _ms(p.start, p.connected),
+            "tTalk": _ms(p.connected, p.end),
+            "tHandle": _ms(p.connected, p.end),
+        }
+    return [{"name": k, "value": v, "emitDate": emit} for k, v in values.items() if v is not None]
+
+
+def analytics_conversation(c: Conversation) -> dict[str, Any]:
+    """AnalyticsConversationWithoutAttributes."""
+    participants = []
+    for p in c.participants:
+        session = {
+            "sessionId": p.session_id,
+            "mediaType": "voice",
+            "direction": p.direction,
+            "ani": c.ani,
+            "dnis": c.dnis,
+            "provider": "Edge",
+            "segments": _segments(p),
+            "metrics": _metrics(p),
+        }
+        row = {
+            "participantId": p.id,
+            "participantName": p.name,
+            "purpose": p.purpose,
+            "userId": p.user_id,
+            "sessions": [session],
+        }
+        participants.append({k: v for k, v in row.items() if v is not None})
+    body: dict[str, Any] = {
+        "conversationId": c.id,
+        "conversationStart": iso(c.start),
+        "originatingDirection": c.direction,
+        "divisionIds": [c.division_id],
+        "mediaStatsMinConversationMos": 4.88,
+        "participants": participants,
+    }
+    if c.end is not None:
+        body["conversationEnd"] = iso(c.end)
+    if c.external_tag:
+        body["externalTag"] = c.external_tag
+    return body
+
+
+def _dimensions(c: Conversation) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    conv: dict[str, set[str]] = {
+        "conversationId": {c.id},
+        "originatingDirection": {c.direction},
+        "divisionId": {c.division_id},
+    }
+    if c.external_tag:
+        conv["externalTag"] = {c.external_tag}
+    seg: dict[str, set[str]] = {"mediaType": {"voice"}, "ani": {c.ani}, "dnis": {c.dnis}}
+    for p in c.participants:
+        for key, value in (
+            ("participantId", p.id),
+            ("sessionId", p.session_id),
+            ("purpose", p.purpose),
+            ("userId", p.user_id),
+            ("queueId", p.queue_id),
+            ("direction", p.direction),
+            ("disconnectType", p.disconnect_type),
+            ("wrapUpCode", p.wrapup_code),
+        ):
+            if value:
+                seg.setdefault(key, set()).add(value)
+    return conv, seg
+
+
+def _holds(predicate: Mapping[str, Any], values: Mapping[str, set[str]]) -> bool:
+    if predicate.get("type", "dimension") != "dimension":
+        return True  # metric/property predicates are accepted, not evaluated
+    found = values.get(str(predicate.get("dimension")), set())
+    operator = predicate.get("operator", "matches")
+    if operator == "exists":
+        return bool(found)
+    if operator == "notExists":
+        return not found
+    return str(predicate.get("value")) in found
+
+
+def _filter_holds(filter_: Mapping[str, Any], values: Mapping[str, set[str]]) -> bool:
+    results = [_holds(p, values) for p in filter_.get("predicates") or [] if isinstance(p, Mapping)]
+    results += [
+        _filter_holds(c, values) for c in filter_.get("clauses") or [] if isinstance(c, Mapping)
+    ]
+    if not results:
+        return True
+    return any(results) if filter_.get("type") == "or" else all(results)
+
+
+def conversation_details_query(state: OrgState, body: Any) -> dict[str, Any]:
+    """ConversationQuery -> AnalyticsConversationQueryResponse ``{conversations?, totalHits}``
+    (``conversations`` is left out when the page is empty, as the service does)."""
+    if not isinstance(body, Mapping):
+        raise bad_request("The request body must be a ConversationQuery object")
+    interval = body.get("interval")
+    if not interval:
+        raise bad_request("interval is required")
+    try:
+        start, end = parse_interval(interval)
+    except BadDate:
+        raise ApiError(400, "invalid.date") from None
+    paging = body.get("paging") or {}
+    size, number = paging.get("pageSize", 25), paging.get("pageNumber", 1)
+    if not isinstance(size, int) or not 1 <= size <= 100:
+        raise invalid_value("paging.pageSize", size, "an integer 1-100")
+    if not isinstance(number, int) or number < 1:
+        raise invalid_value("paging.pageNumber", number, "an integer >= 1")
+    order = body.get("order", "asc")
+    if order not in ("asc", "desc", "unordered"):
+        raise invalid_value("order", order, "asc, desc, unordered")
+    hits = []
+    for c in state.conversations.values():
+        if not start <= c.start < end:
+            continue
+        conv_values, seg_values = _dimensions(c)
+        if all(
+            _filter_holds(f, conv_values)
+            for f in body.get("conversationFilters") or []
+            if isinstance(f, Mapping)
+        ) and all(
+            _filter_holds(f, seg_values)
+            for f in body.get("segmentFilters") or []
+            if isinstance(f, Mapping)
+        ):
+            hits.append(c)
+    key = (
+        (lambda c: c.end or float("inf"))
+        if body.get("orderBy") == "conversationEnd"
+        else (lambda c: c.start)
+    )
+    hits.sort(key=key, reverse=order == "desc")
+    page = hits[(number - 1) * size : number * size]
+    answer: dict[str, Any] = {"totalHits": len(hits)}
+    if page:
+        answer["conversations"] = [analytics_conversation(c) for c in page]
+    return answer

@@ -1,0 +1,77 @@
+"""Turns state changes into notification events: which topics a change touches and their
+bodies. Bodies are rendered only when a channel listens to the topic (one dict lookup
+otherwise), so a large simulated org costs little while nobody subscribes.
+"""
+
+from __future__ import annotations
+
+from cxkit.emulator.genesys import topic_bodies as bodies
+from cxkit.emulator.genesys.model import (
+    ActivityChanged,
+    Change,
+    ConversationChanged,
+    DetailEvent,
+    PresenceChanged,
+    QueueMembershipChanged,
+    QueueStatsChanged,
+    RoutingStatusChanged,
+)
+from cxkit.emulator.genesys.notifications import NotificationHub
+from cxkit.emulator.genesys.state import OrgState
+
+__all__ = ["TopicFanout"]
+
+
+class TopicFanout:
+    """A state observer that publishes to the hub."""
+
+    def __init__(self, state: OrgState, hub: NotificationHub) -> None:
+        self._state = state
+        self._hub = hub
+
+    def __call__(self, change: Change) -> None:
+        """Publish the events for one change."""
+        state, hub = self._state, self._hub
+        if isinstance(change, PresenceChanged):
+            u = change.user
+            hub.publish(f"v2.users.{u.id}.presence", lambda: bodies.presence(state, u))
+        elif isinstance(change, RoutingStatusChanged):
+            u = change.user
+            hub.publish(f"v2.users.{u.id}.routingStatus", lambda: bodies.routing_status(u))
+        elif isinstance(change, ActivityChanged):
+            u = change.user
+            hub.publish(f"v2.users.{u.id}.activity", lambda: bodies.activity(state, u))
+        elif isinstance(change, QueueMembershipChanged):
+            q, u, removed = change.queue, change.user, change.removed
+            hub.publish(
+                f"v2.routing.queues.{q.id}.users",
+                lambda: bodies.queue_member_event(q, u, removed=removed),
+            )
+        elif isinstance(change, QueueStatsChanged):
+            q = change.queue
+            hub.publish(
+                f"v2.analytics.queues.{q.id}.observations",
+                lambda: bodies.queue_observations(state, q),
+            )
+        elif isinstance(change, ConversationChanged):
+            self._conversation(change)
+        elif isinstance(change, DetailEvent):
+            cid = change.conversation.id
+            hub.publish(
+                f"v2.detail.events.conversation.{cid}.{change.event}",
+                lambda: bodies.detail_event(change),
+                also=(f"v2.detail.events.conversation.*.{change.event}",),
+            )
+
+    def _conversation(self, change: ConversationChanged) -> None:
+        c = change.conversation
+        prefixes = [f"v2.users.{uid}" for uid in dict.fromkeys(c.user_ids())]
+        if c.queue_id:
+            prefixes.append(f"v2.routing.queues.{c.queue_id}")
+        for prefix in prefixes:
+            self._hub.publish(
+                f"{prefix}.conversations", lambda: bodies.conversation_event(self._state, c)
+            )
+            self._hub.publish(
+                f"{prefix}.conversations.calls", lambda: bodies.call_conversation_event(c)
+            )

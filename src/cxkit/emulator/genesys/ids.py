@@ -1,0 +1,44 @@
+"""Id generators: seeded (deterministic entity ids) and secret (tokens, channel ids, codes)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import string
+import uuid
+
+__all__ = ["IdFactory", "new_channel_id", "new_correlation_id", "new_secret"]
+
+_CHANNEL_ALPHABET = string.ascii_lowercase + string.digits
+
+
+class IdFactory:
+    """UUIDs from a seeded generator, so the demo org has the same ids on every run."""
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+
+    def uuid(self) -> str:
+        """A version-4 shaped UUID string from the seeded generator."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def digits(self, count: int) -> str:
+        """``count`` deterministic decimal digits (phone numbers)."""
+        return "".join(self._rng.choice(string.digits) for _ in range(count))
+
+
+def new_channel_id() -> str:
+    """``streaming-<digit>-<26 lowercase alnum>``, the shape of real channel ids. The id is
+    the socket's only credential, so it comes from a CSPRNG."""
+    tail = "".join(secrets.choice(_CHANNEL_ALPHABET) for _ in range(26))
+    return f"streaming-{secrets.randbelow(10)}-{tail}"
+
+
+def new_secret(nbytes: int = 48) -> str:
+    """An opaque URL-safe secret (access tokens, refresh tokens, authorization codes)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def new_correlation_id() -> str:
+    """A correlation id (``ININ-Correlation-Id``)."""
+    return str(uuid.uuid4())

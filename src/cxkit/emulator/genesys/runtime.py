@@ -1,0 +1,89 @@
+"""Everything the Genesys routes share: tenant, options, state, tokens, hub, limiter, clock.
+
+``reset()`` rebuilds the org state (the demo org again) and forgets tokens, channels and
+rate windows; routes always read ``runtime.state`` at request time so they see the new one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from cxkit.emulator.context import EmulatorContext
+from cxkit.emulator.genesys.demo_org import populate_demo_org
+from cxkit.emulator.genesys.fanout import TopicFanout
+from cxkit.emulator.genesys.ids import IdFactory
+from cxkit.emulator.genesys.notifications import NotificationHub
+from cxkit.emulator.genesys.oauth import OAuthServer
+from cxkit.emulator.genesys.ratelimit import RateLimiter
+from cxkit.emulator.genesys.settings import GenesysOptions, LiveOptions
+from cxkit.emulator.genesys.state import OrgState
+from cxkit.emulator.genesys.tokens import TokenStore
+from cxkit.emulator.tenant import GenesysTenant
+
+__all__ = ["Runtime"]
+
+
+class Runtime:
+    """The plugin's shared objects."""
+
+    def __init__(self, tenant: GenesysTenant, options: GenesysOptions, seed: int) -> None:
+        self.tenant = tenant
+        self.live = LiveOptions(options)
+        self.seed = seed
+        self.ctx: EmulatorContext | None = None
+        self.tokens = TokenStore(self.live, self.now)
+        self.hub = NotificationHub(self.live, self.now, self.ws_base, tenant.org_id)
+        self.tokens.on_revoke(self.hub.on_token_revoked)
+        self.limiter = RateLimiter(
+            lambda: self.live.current.rate_limit,
+            lambda: self.live.current.rate_limit_window,
+            self.now,
+        )
+        self.state = self._build_state()
+        self.oauth = OAuthServer(tenant, self.state, self.tokens, self.live)
+        self._state_listeners: list[Callable[[OrgState], None]] = []
+
+    # ------------------------------------------------------------------ clock & urls
+
+    def now(self) -> float:
+        """Emulator clock (epoch seconds); the real time before the core is attached."""
+        return self.ctx.now() if self.ctx is not None else time.time()
+
+    def base_url(self) -> str:
+        """The API base URL (``http://host:port``)."""
+        return self.ctx.base_url if self.ctx is not None else "http://127.0.0.1"
+
+    def ws_base(self) -> str:
+        """The WebSocket base URL (``ws://host:port``)."""
+        return self.ctx.ws_base_url if self.ctx is not None else "ws://127.0.0.1"
+
+    # ------------------------------------------------------------------ state
+
+    def _build_state(self) -> OrgState:
+        options = self.live.current
+        state = OrgState(
+            org_id=self.tenant.org_id,
+            org_name=self.tenant.org_name,
+            clock=self.now,
+            ids=IdFactory(self.seed),
+            history=options.history,
+        )
+        populate_demo_org(state, self.tenant.user, users=options.users, queues=options.queues)
+        state.add_observer(TopicFanout(state, self.hub))
+        return state
+
+    def on_new_state(self, listener: Callable[[OrgState], None]) -> None:
+        """Call ``listener`` with the fresh state after every reset."""
+        self._state_listeners.append(listener)
+
+    def reset(self) -> None:
+        """Back to the demo org: new state, no tokens, no channels, fresh rate windows."""
+        self.hub.clear()
+        self.hub.denied.clear()
+        self.tokens.clear()
+        self.limiter.clear()
+        self.state = self._build_state()
+        self.oauth = OAuthServer(self.tenant, self.state, self.tokens, self.live)
+        for listener in list(self._state_listeners):
+            listener(self.state)

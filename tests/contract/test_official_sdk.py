@@ -1,0 +1,156 @@
+"""The official Genesys Cloud Python SDK (``PureCloudPlatformClientV2``), unmodified, against
+the emulator: its models must deserialize every answer.
+
+The SDK is synchronous, so its calls run in a worker thread while the emulator serves on
+this test's loop. Its import is slow (~4 s) and has side effects: it reads
+``~/.genesyscloudpython/config`` and, unless that file turns live reload off, watches the
+home directory with a background thread. The fixture imports it with ``HOME`` pointing at a
+temporary directory holding such a file. Skipped when the SDK is not installed (it is a
+test-only dependency).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from cxkit.emulator.config import EmulatorConfig
+from cxkit.emulator.genesys import create_plugin
+from cxkit.emulator.server import EmulatorServer
+from cxkit.emulator.tenant import DEMO
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("PureCloudPlatformClientV2") is None,
+    reason="the official SDK PureCloudPlatformClientV2 is not installed",
+)
+
+CC = DEMO.genesys.client_credentials
+USER = DEMO.genesys.user
+
+
+@pytest.fixture(scope="module")
+def sdk(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    home = tmp_path_factory.mktemp("sdk-home")
+    config_dir = Path(home) / ".genesyscloudpython"
+    config_dir.mkdir()
+    (config_dir / "config").write_text("[general]\nlive_reload_config = false\n")
+    old_home = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    try:
+        return importlib.import_module("PureCloudPlatformClientV2")
+    finally:
+        if old_home is None:
+            del os.environ["HOME"]
+        else:
+            os.environ["HOME"] = old_home
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[EmulatorServer]:
+    config = EmulatorConfig(start_time=1_700_000_000.0, frozen_clock=True)
+    server = EmulatorServer(config, plugins=[create_plugin(config)])
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def drive_sdk(sdk: Any, base_url: str) -> dict[str, Any]:
+    """Everything the SDK does, in one worker thread; returns what the test checks."""
+    client = sdk.api_client.ApiClient(host=base_url)
+    client.get_client_credentials_token(CC.client_id, CC.client_secret.reveal())  # type: ignore[union-attr]
+    users_api = sdk.UsersApi(client)
+    routing = sdk.RoutingApi(client)
+    notifications = sdk.NotificationsApi(client)
+    presence = sdk.PresenceApi(client)
+
+    users = users_api.get_users(page_size=5, expand=["presence", "routingStatus"])
+    user = users_api.get_user(USER.user_id)
+    queues = routing.get_routing_queues(page_size=2, sort_order="asc")
+    members = routing.get_routing_queue_members(queues.entities[0].id, page_size=10)
+    definitions = presence.get_presence_definitions()
+    token_info = sdk.TokensApi(client).get_tokens_me()
+    try:
+        users_api.get_users_me()
+        not_a_user: Any = None
+    except sdk.rest.ApiException as exc:
+        not_a_user = (exc.status, json.loads(exc.body)["code"])
+
+    channel = notifications.post_notifications_channels()
+    topic = f"v2.users.{USER.user_id}.presence"
+    wanted = sdk.ChannelTopic()  # SDK models take no constructor arguments
+    wanted.id = topic
+    subscribed = notifications.post_notifications_channel_subscriptions(channel.id, [wanted])
+    listed = notifications.get_notifications_channel_subscriptions(channel.id)
+    channels = notifications.get_notifications_channels(includechannels="token")
+    notifications.head_notifications_channel(channel.id)
+    on_queue = next(d for d in definitions.entities if d.system_presence == "OnQueue")
+    return {
+        "client": client,
+        "users": users,
+        "user": user,
+        "queues": queues,
+        "members": members,
+        "token_info": token_info,
+        "not_a_user": not_a_user,
+        "channel": channel,
+        "subscribed": subscribed,
+        "listed": listed,
+        "channels": channels,
+        "on_queue": on_queue,
+        "topic": topic,
+    }
+
+
+async def test_official_sdk_token_users_queues_and_channels(sdk: Any, emu: EmulatorServer) -> None:
+    got = await asyncio.wait_for(asyncio.to_thread(drive_sdk, sdk, emu.url), 30)
+
+    users = got["users"]
+    assert (users.total, users.page_size, users.page_number, users.page_count) == (12, 5, 1, 3)
+    assert users.next_uri and users.previous_uri is None
+    first = users.entities[0]
+    assert first.state == "active" and first.division.name == "Home"
+    assert first.presence.presence_definition.system_presence == "Available"
+    assert first.routing_status.status == "OFF_QUEUE"
+    assert got["user"].email == USER.email
+    assert got["queues"].total == 3 and len(got["queues"].entities) == 2
+    assert got["queues"].entities[0].date_created.year == 2023
+    assert got["members"].entities and got["members"].entities[0].joined is True
+    assert got["token_info"].o_auth_client.id == CC.client_id
+    assert got["not_a_user"] == (400, "not.a.user")
+
+    channel = got["channel"]
+    assert channel.connect_uri.startswith(emu.ws_url) and channel.expires.year == 2023
+    assert [t.id for t in got["subscribed"].entities] == [got["topic"]]
+    assert got["subscribed"].entities[0].state == "Permitted"
+    assert [t.id for t in got["listed"].entities] == [got["topic"]]
+    assert [c.id for c in got["channels"].entities] == [channel.id]
+
+    # the SDK's channel works with a plain WebSocket, and the SDK's PATCH drives an event
+    async with aiohttp.ClientSession() as http, http.ws_connect(channel.connect_uri) as ws:
+
+        def patch() -> Any:
+            definition = sdk.PresenceDefinition()
+            definition.id = got["on_queue"].id
+            body = sdk.UserPresence()
+            body.presence_definition = definition
+            return sdk.PresenceApi(got["client"]).patch_user_presence(
+                USER.user_id, "PURECLOUD", body
+            )
+
+        patched = await asyncio.wait_for(asyncio.to_thread(patch), 30)
+        assert patched.presence_definition.id == got["on_queue"].id
+        msg = await asyncio.wait_for(ws.receive(), 5)
+        event = json.loads(msg.data)
+        assert event["topicName"] == got["topic"]
+        assert event["eventBody"]["presenceDefinition"]["id"] == got["on_queue"].id
