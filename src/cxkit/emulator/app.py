@@ -7,9 +7,7 @@ loopback port. The emulator never imports the client side of cxkit (``cxkit.five
 
 from __future__ import annotations
 
-import importlib
-import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from aiohttp import web
@@ -23,7 +21,6 @@ from cxkit.errors import UsageError
 
 __all__ = ["CONTEXT_KEY", "DEFAULT_VENDORS", "PLUGINS_KEY", "create_app", "default_plugins"]
 
-log = logging.getLogger("cxkit.emulator")
 
 DEFAULT_VENDORS: Final = ("five9", "genesys")
 """The vendors served when no plugins are given, as ``cxkit.emulator.<vendor>`` packages."""
@@ -37,26 +34,16 @@ def default_plugins(config: EmulatorConfig) -> list[VendorPlugin]:
 
     Each vendor package exposes ``create_plugin(config: EmulatorConfig) -> VendorPlugin``.
     """
-    plugins: list[VendorPlugin] = []
-    for vendor in DEFAULT_VENDORS:
-        module_name = f"cxkit.emulator.{vendor}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Transition only: the vendor packages are being written in parallel with the
-            # core. Tolerate a vendor package that does not exist yet (exactly that module;
-            # any other missing import inside a plugin is a real error). Remove this once
-            # cxkit.emulator.five9 and cxkit.emulator.genesys have landed.
-            if exc.name != module_name:
-                raise
-            log.warning("emulator: no %s plugin (package %s is missing)", vendor, module_name)
-            continue
-        if getattr(module, "__file__", None) is None and not hasattr(module, "create_plugin"):
-            # Transition only, as above: a folder without __init__.py imports as an empty
-            # namespace package while its author is still writing it. Same removal note.
-            log.warning("emulator: no %s plugin (package %s is unfinished)", vendor, module_name)
-            continue
-        plugins.append(module.create_plugin(config))
+    # Imported here, not at module top: each plugin is a sizeable package and the CLI's
+    # --help must not pay for it.
+    from cxkit.emulator.five9 import create_plugin as five9_plugin
+    from cxkit.emulator.genesys import create_plugin as genesys_plugin
+
+    factories: dict[str, Callable[[EmulatorConfig], VendorPlugin]] = {
+        "five9": five9_plugin,
+        "genesys": genesys_plugin,
+    }
+    plugins = [factories[vendor](config) for vendor in DEFAULT_VENDORS]
     return plugins
 
 
