@@ -1,0 +1,101 @@
+"""Genesys Cloud: the Platform API client, OAuth, and the notifications WebSocket.
+
+.. code-block:: python
+
+    from cxkit.genesys import GenesysClient, NotificationHub, topics
+
+    async with GenesysClient(region="eu_west_1", client_id=..., client_secret=...) as gc:
+        queues = await gc.routing.list_queues()
+        async with NotificationHub(gc) as hub:
+            await hub.subscribe([topics.queue_observations(q.id) for q in queues.entities])
+            async for event in hub:
+                ...
+
+For blocking code wrap the same client: ``cxkit.sync.syncify(GenesysClient(...))``.
+"""
+
+from __future__ import annotations
+
+from cxkit.genesys import topics
+from cxkit.genesys.client import GENESYS, GenesysClient
+from cxkit.genesys.events import TopicEvent
+from cxkit.genesys.exceptions import (
+    REASON,
+    AuthorizationFailure,
+    ChannelException,
+    ChannelExpiring,
+    ChannelFailure,
+    ConnectionFailure,
+    InitializationFailure,
+    LifetimeExtensionFailure,
+    ReceiveFailure,
+    ReconnectFailure,
+    RecoveryFailure,
+    RolloverFailure,
+    SubscriptionFailure,
+)
+from cxkit.genesys.models import NULL, EntityListing
+from cxkit.genesys.normalize import Normalizer
+from cxkit.genesys.notifications import Channel, NotificationHub
+from cxkit.genesys.oauth import (
+    PKCE,
+    AccessToken,
+    AuthorizationCode,
+    ClientCredentials,
+    PKCEPair,
+    RefreshToken,
+    SAML2Bearer,
+    authorize_url,
+    compute_pkce_code_challenge,
+    generate_pkce_code_verifier,
+    logout_url,
+)
+from cxkit.genesys.paging import AnalyticsPaginator, Paginator
+from cxkit.genesys.protocol import ChannelProblem, ChannelSettings, NotificationSession
+from cxkit.genesys.regions import REGIONS, GatewayConfig, Region, region, resolve_hosts
+
+__all__ = [
+    "GENESYS",
+    "NULL",
+    "PKCE",
+    "REASON",
+    "REGIONS",
+    "AccessToken",
+    "AnalyticsPaginator",
+    "AuthorizationCode",
+    "AuthorizationFailure",
+    "Channel",
+    "ChannelException",
+    "ChannelExpiring",
+    "ChannelFailure",
+    "ChannelProblem",
+    "ChannelSettings",
+    "ClientCredentials",
+    "ConnectionFailure",
+    "EntityListing",
+    "GatewayConfig",
+    "GenesysClient",
+    "InitializationFailure",
+    "LifetimeExtensionFailure",
+    "Normalizer",
+    "NotificationHub",
+    "NotificationSession",
+    "PKCEPair",
+    "Paginator",
+    "ReceiveFailure",
+    "ReconnectFailure",
+    "RecoveryFailure",
+    "RefreshToken",
+    "Region",
+    "RolloverFailure",
+    "SAML2Bearer",
+    "SubscriptionFailure",
+    "TopicEvent",
+    "authorize_url",
+    "compute_pkce_code_challenge",
+    "generate_pkce_code_verifier",
+    "logout_url",
+    "region",
+    "resolve_hosts",
+    "topics",
+]

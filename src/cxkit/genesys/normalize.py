@@ -1,0 +1,329 @@
+"""Genesys topic events → the vendor-neutral :mod:`cxkit.events`.
+
+:class:`Normalizer` is stateful (one per stream): an agent's unified state needs both the
+presence and the routing status (``On Queue`` + ``IDLE`` is *ready*, ``Busy`` is *not ready*
+whatever the routing status), and an interaction is *started* once and *ended* once however
+many conversation events Genesys sends. Events it has no mapping for become
+:class:`cxkit.events.RawEvent` (never dropped).
+
+=====================================  ==================================================
+topic family                           unified event
+=====================================  ==================================================
+``v2.users.{id}.presence``             :class:`~cxkit.events.AgentStateChanged`
+``v2.users.{id}.routingStatus``        :class:`~cxkit.events.AgentStateChanged`
+``v2.users.{id}.activity``             :class:`~cxkit.events.AgentStateChanged`
+``v2.users.{id}.conversations[.*]``    ``InteractionStarted`` / ``Updated`` / ``Ended``
+``v2.routing.queues.{id}.conversations[.*]``  (same)
+``v2.analytics.queues.{id}.observations``  :class:`~cxkit.events.QueueStatisticsUpdated`
+=====================================  ==================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from typing import Any, Final
+
+from cxkit.events import (
+    AgentState,
+    AgentStateChanged,
+    BaseEvent,
+    InteractionEnded,
+    InteractionStarted,
+    InteractionUpdated,
+    QueueStatisticsUpdated,
+    RawEvent,
+    utcnow,
+)
+from cxkit.genesys.events import (
+    ActivityBody,
+    ConversationBody,
+    ConversationParticipant,
+    MediaSession,
+    ObservationBody,
+    PresenceBody,
+    RoutingStatusBody,
+    TopicEvent,
+)
+
+__all__ = ["Normalizer", "agent_state"]
+
+_VENDOR: Final = "genesys"
+_MEDIA: Final = (
+    ("calls", "voice"),
+    ("callbacks", "callback"),
+    ("chats", "chat"),
+    ("emails", "email"),
+    ("messages", "message"),
+    ("videos", "video"),
+    ("screenshares", "screenshare"),
+    ("cobrowsesessions", "cobrowse"),
+    ("social_expressions", "social"),
+)
+_AGENT_PURPOSES: Final = frozenset({"agent", "user"})
+_CUSTOMER_PURPOSES: Final = frozenset({"customer", "external"})
+_ENDED_STATES: Final = frozenset({"disconnected", "terminated"})
+
+
+def agent_state(
+    system_presence: str | None, routing_status: str | None
+) -> tuple[AgentState, str | None]:
+    """The unified state (and reason) for a presence and a routing status."""
+    presence = (system_presence or "").strip()
+    lowered = presence.lower()
+    routing = (routing_status or "").upper()
+    if lowered == "offline":
+        return AgentState.LOGGED_OUT, None
+    if routing in ("INTERACTING", "COMMUNICATING"):
+        return AgentState.ON_INTERACTION, None
+    if routing == "NOT_RESPONDING":
+        return AgentState.NOT_READY, "NOT_RESPONDING"
+    if lowered == "on queue" or (routing == "IDLE" and not presence):
+        return AgentState.READY, None
+    if presence:
+        return AgentState.NOT_READY, presence
+    if routing == "OFF_QUEUE":
+        return AgentState.NOT_READY, "OFF_QUEUE"
+    return AgentState.UNKNOWN, None
+
+
+def _sessions(participant: ConversationParticipant) -> list[tuple[str, MediaSession]]:
+    found: list[tuple[str, MediaSession]] = []
+    for field, media in _MEDIA:
+        for session in getattr(participant, field, None) or ():
+            found.append((media, session))
+    return found
+
+
+def _stat(stats: dict[str, float | None] | None, *names: str) -> float | None:
+    if not stats:
+        return None
+    for name in names:
+        value = stats.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+class Normalizer:
+    """Stateful mapper of Genesys topic events to unified events (see the module docstring).
+
+    Args:
+        tenant: the org id put on every event.
+        max_conversations: conversations remembered at once (oldest forgotten first).
+    """
+
+    def __init__(self, *, tenant: str = "", max_conversations: int = 10_000) -> None:
+        self.tenant = tenant
+        self._agents: dict[str, list[Any]] = {}  # id -> [presence, routing, state]
+        self._started: OrderedDict[str, bool] = OrderedDict()
+        self._ended: OrderedDict[str, None] = OrderedDict()
+        self._max_conversations = max_conversations
+
+    def normalize(self, event: TopicEvent[Any]) -> list[BaseEvent]:
+        """The unified events for one topic event (often one, possibly none or several)."""
+        body = event.body
+        if isinstance(body, PresenceBody):
+            system = body.presence_definition.system_presence if body.presence_definition else None
+            return self._agent(event, presence=system, occurred=body.modified_date)
+        if isinstance(body, RoutingStatusBody):
+            status = body.routing_status
+            return self._agent(
+                event,
+                routing=status.status if status else None,
+                occurred=status.start_time if status else None,
+            )
+        if isinstance(body, ActivityBody):
+            definition = body.presence.presence_definition if body.presence else None
+            status = body.routing_status
+            return self._agent(
+                event,
+                presence=definition.system_presence if definition else None,
+                routing=status.status if status else None,
+                occurred=status.start_time if status else None,
+            )
+        if isinstance(body, ConversationBody):
+            return self._conversation(event, body)
+        if isinstance(body, ObservationBody):
+            return self._observation(event, body)
+        return [
+            RawEvent(
+                vendor=_VENDOR,
+                tenant=self.tenant,
+                occurred_at=utcnow(),
+                type=event.family,
+                payload=body,
+                raw={"topic": event.topic},
+            )
+        ]
+
+    # ----------------------------------------------------------------- agents
+
+    def _agent(
+        self,
+        event: TopicEvent[Any],
+        *,
+        presence: str | None = None,
+        routing: str | None = None,
+        occurred: dt.datetime | None = None,
+    ) -> list[BaseEvent]:
+        agent_id = event.id
+        if agent_id is None:
+            return []
+        record = self._agents.get(agent_id)
+        if record is None:
+            record = self._agents[agent_id] = [None, None, None]
+        if presence is not None:
+            record[0] = presence
+        if routing is not None:
+            record[1] = routing
+        state, reason = agent_state(record[0], record[1])
+        previous: AgentState | None = record[2]
+        record[2] = state
+        return [
+            AgentStateChanged(
+                vendor=_VENDOR,
+                tenant=self.tenant,
+                occurred_at=occurred or utcnow(),
+                raw=event.body,
+                agent_id=agent_id,
+                state=state,
+                previous_state=previous,
+                reason=reason,
+                vendor_state=record[1] or record[0],
+                since=occurred,
+            )
+        ]
+
+    # ----------------------------------------------------------------- conversations
+
+    def _conversation(self, event: TopicEvent[Any], body: ConversationBody) -> list[BaseEvent]:
+        conversation_id = body.id
+        if conversation_id is None:
+            return []
+        participants = body.participants or []
+        media = "voice"
+        direction = ani = dnis = agent_id = None
+        queue_id = event.id if event.family.startswith("v2.routing.queues") else None
+        agent_connected = False
+        all_ended = bool(participants)
+        started_at: dt.datetime | None = None
+        ended_at: dt.datetime | None = None
+        for participant in participants:
+            sessions = _sessions(participant)
+            if sessions:
+                media = sessions[0][0]
+            purpose = (participant.purpose or "").lower()
+            ended = participant.end_time is not None or (
+                bool(sessions)
+                and all((s.state or "").lower() in _ENDED_STATES for _, s in sessions)
+            )
+            all_ended = all_ended and ended
+            if participant.end_time and (ended_at is None or participant.end_time > ended_at):
+                ended_at = participant.end_time
+            if purpose == "acd" and participant.queue_id:
+                queue_id = participant.queue_id
+            if purpose in _CUSTOMER_PURPOSES:
+                ani = ani or participant.ani or participant.address
+                dnis = dnis or participant.dnis
+                for _, session in sessions:
+                    direction = direction or (session.direction or None)
+            if purpose in _AGENT_PURPOSES and participant.user_id:
+                connected = participant.connected_time is not None or any(
+                    (s.state or "").lower() == "connected" for _, s in sessions
+                )
+                if connected and not ended:
+                    agent_connected = True
+                    agent_id = participant.user_id
+                    started_at = participant.connected_time or started_at
+                agent_id = agent_id or participant.user_id
+        common: dict[str, Any] = {
+            "vendor": _VENDOR,
+            "tenant": self.tenant,
+            "raw": body,
+            "interaction_id": conversation_id,
+            "media": media,
+            "direction": direction.lower() if direction else None,
+            "agent_id": agent_id,
+            "queue_id": queue_id,
+            "ani": ani,
+            "dnis": dnis,
+        }
+        started = self._started
+        if all_ended:
+            was_known = started.pop(conversation_id, None) is not None
+            if not was_known and conversation_id in self._ended:
+                return []
+            self._remember_end(conversation_id)
+            duration = None
+            if started_at and ended_at:
+                duration = max(0.0, (ended_at - started_at).total_seconds())
+            return [
+                InteractionEnded(
+                    occurred_at=ended_at or utcnow(), duration_seconds=duration, **common
+                )
+            ]
+        if agent_connected and not started.get(conversation_id):
+            started[conversation_id] = True
+            started.move_to_end(conversation_id)
+            self._trim()
+            return [InteractionStarted(occurred_at=started_at or utcnow(), **common)]
+        if conversation_id not in started:
+            started[conversation_id] = False
+            self._trim()
+        state = "connected" if agent_connected else "alerting" if agent_id else "queued"
+        return [InteractionUpdated(occurred_at=utcnow(), state=state, **common)]
+
+    def _remember_end(self, conversation_id: str) -> None:
+        ended = self._ended
+        ended[conversation_id] = None
+        while len(ended) > self._max_conversations:
+            ended.popitem(last=False)
+
+    def _trim(self) -> None:
+        while len(self._started) > self._max_conversations:
+            self._started.popitem(last=False)
+
+    # ----------------------------------------------------------------- queues
+
+    def _observation(self, event: TopicEvent[Any], body: ObservationBody) -> list[BaseEvent]:
+        queue_id = (body.group or {}).get("queueId") or event.id
+        if queue_id is None:
+            return []
+        figures: dict[str, Any] = {}
+
+        def add(name: str, value: float | None) -> None:
+            if value is not None:
+                figures[name] = int(figures.get(name, 0) + value)
+
+        for data in body.data or ():
+            for metric in data.metrics or ():
+                name, qualifier = metric.metric, (metric.qualifier or "").upper()
+                count = _stat(metric.stats, "count", "current")
+                if name == "oWaiting":
+                    add("calls_waiting", count)
+                elif name == "oActiveUsers":
+                    add("agents_logged_in", count)
+                elif name == "oOnQueueUsers":
+                    if qualifier == "IDLE":
+                        add("agents_ready", count)
+                    elif qualifier in ("INTERACTING", "COMMUNICATING"):
+                        add("agents_on_interaction", count)
+                    elif qualifier == "NOT_RESPONDING":
+                        add("agents_not_ready", count)
+                elif name == "oOffQueueUsers":
+                    add("agents_not_ready", count)
+                elif name == "oLongestWaiting":
+                    value = _stat(metric.stats, "calculatedMetricValue", "max")
+                    if value is not None:
+                        figures["longest_wait_seconds"] = value / 1000.0
+        return [
+            QueueStatisticsUpdated(
+                vendor=_VENDOR,
+                tenant=self.tenant,
+                occurred_at=utcnow(),
+                raw=body,
+                queue_id=queue_id,
+                **figures,
+            )
+        ]

@@ -1,0 +1,995 @@
+"""Genesys notifications over WebSocket: :class:`Channel` (one channel) and
+:class:`NotificationHub` (any number of topics over as many channels as needed).
+
+A :class:`Channel` creates (or adopts) a notification channel, subscribes topics by REST
+(``POST``, the single-writer way) or over the socket, connects without credentials (the channel
+id is the key), and yields typed :class:`~cxkit.genesys.events.TopicEvent` objects::
+
+    async with Channel(client, [topics.user_presence(uid)]) as channel:
+        async for event in channel:
+            if isinstance(event, TopicEvent):
+                print(event.family, event.body)
+
+It heals itself (see :mod:`cxkit.genesys.protocol`): heartbeat watchdog, reconnects with
+backoff and resubscription, lifetime extension, a new channel when the old one is gone,
+credential renewal after ``token_revoked``. On ``v2.system.socket_closing`` or at the end of
+the channel's life it **rolls over without a gap**: a new channel is created and subscribed,
+its socket connected, and only then is the old one dropped (events seen on both during the
+overlap are delivered once). Whenever events may have been missed (a reconnect, a new channel
+after an outage) a :class:`cxkit.events.StreamGap` is delivered so the app can backfill by REST.
+
+:class:`NotificationHub` spreads topics over channels within the service limits (1,000 topics
+per channel, 20 channels per user and app), packing topics into combined topics
+(``v2.users.<id>?presence&routingStatus``) and merging every channel's events into one stream.
+
+Events come out two ways: ``async for event in channel`` and ``channel.on(kind, handler)``
+(kind = a topic family template such as ``"v2.users.{id}.presence"``, a topic name, ``"topic"``,
+``"problem"``, ``"stream.gap"``, ``"stream.state"``, or ``"*"``).
+
+The ``genesys-notifications`` (PyPI) operations are here too: ``check()``, ``extend()``,
+``reconnect()``, ``rollover()``, ``close()``, and its exceptions in
+:mod:`cxkit.genesys.exceptions`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from cxkit.config import DEFAULTS, ReconnectPolicy
+from cxkit.core.session import Reconnect, Step
+from cxkit.core.stream import EventStream
+from cxkit.errors import (
+    APIStatusError,
+    NotFoundError,
+    StreamError,
+    SubscriptionError,
+    UsageError,
+)
+from cxkit.events import BaseEvent, StreamGap, StreamState, StreamStateChanged, utcnow
+from cxkit.genesys import topics as _topics
+from cxkit.genesys.events import TopicEvent
+from cxkit.genesys.exceptions import (
+    REASON,
+    AuthorizationFailure,
+    ChannelException,
+    ChannelExpiring,
+    ChannelFailure,
+    ConnectionFailure,
+    InitializationFailure,
+    LifetimeExtensionFailure,
+    ReceiveFailure,
+    ReconnectFailure,
+    RecoveryFailure,
+    RolloverFailure,
+    SubscriptionFailure,
+)
+from cxkit.genesys.models import ChannelTopic, NotificationChannel
+from cxkit.genesys.protocol import (
+    ChannelProblem,
+    ChannelReplaced,
+    ChannelSettings,
+    NotificationSession,
+    RolloverRequested,
+    SubscriptionConfirmed,
+)
+
+if TYPE_CHECKING:
+    from cxkit.genesys.client import GenesysClient
+
+__all__ = [
+    "MAX_CHANNELS",
+    "MAX_TOPICS_PER_CHANNEL",
+    "REASON",
+    "AuthorizationFailure",
+    "Channel",
+    "ChannelException",
+    "ChannelExpiring",
+    "ChannelFailure",
+    "ConnectionFailure",
+    "InitializationFailure",
+    "LifetimeExtensionFailure",
+    "NotificationHub",
+    "ReceiveFailure",
+    "ReconnectFailure",
+    "RecoveryFailure",
+    "RestChannelBackend",
+    "RolloverFailure",
+    "SubscriptionFailure",
+]
+
+log = logging.getLogger("cxkit.genesys.notifications")
+
+MAX_TOPICS_PER_CHANNEL: Final = 1_000
+"""Topics one channel may hold (more answers 400)."""
+
+MAX_CHANNELS: Final = 20
+"""Channels per user and OAuth client; creating one more evicts the oldest unconnected one."""
+
+Handler = Callable[[Any], Any]
+Sink = Callable[[Any], Awaitable[None]]
+
+_END: Final = object()
+
+
+class RestChannelBackend:
+    """The REST operations a :class:`~cxkit.genesys.protocol.NotificationSession` needs,
+    over a :class:`~cxkit.genesys.client.GenesysClient`."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: GenesysClient) -> None:
+        self._client = client
+
+    @property
+    def can_renew(self) -> bool:
+        """True when the client's grant can replace a revoked token."""
+        return self._client.oauth.can_renew
+
+    async def create_channel(self) -> NotificationChannel:
+        """``POST /api/v2/notifications/channels``."""
+        return await self._client.notifications.create_channel()
+
+    async def channel_exists(self, channel_id: str) -> bool:
+        """``HEAD /api/v2/notifications/channels/{id}``."""
+        return await self._client.notifications.channel_exists(channel_id)
+
+    async def replace_subscriptions(self, channel_id: str, topics: list[str]) -> None:
+        """``PUT`` the topics (``DELETE`` when there are none)."""
+        if topics:
+            await self._client.notifications.replace_subscriptions(channel_id, topics)
+        else:
+            await self._client.notifications.delete_subscriptions(channel_id)
+
+    async def renew_credentials(self) -> None:
+        """Fetch a new token (after a revocation)."""
+        await self._client.oauth.refresh()
+
+
+class _Dispatcher:
+    """``on(kind, handler)`` registrations shared by Channel and NotificationHub."""
+
+    __slots__ = ("_handlers", "handler_errors")
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Handler]] = {}
+        self.handler_errors = 0
+
+    def on(self, kind: str, handler: Handler) -> Callable[[], None]:
+        if not callable(handler):
+            raise UsageError(f"on({kind!r}, ...) needs a callable handler")
+        self._handlers.setdefault(kind, []).append(handler)
+
+        def unsubscribe() -> None:
+            handlers = self._handlers.get(kind, [])
+            if handler in handlers:
+                handlers.remove(handler)
+                if not handlers:
+                    del self._handlers[kind]
+
+        return unsubscribe
+
+    def __bool__(self) -> bool:
+        return bool(self._handlers)
+
+    async def dispatch(self, event: Any) -> None:
+        handlers = self._handlers
+        if type(event) is TopicEvent:
+            kinds: tuple[str, ...] = (event.family, event.topic, "topic", "*")
+        elif isinstance(event, BaseEvent):
+            kinds = (event.event_kind, "*")
+        else:
+            kind = getattr(event, "kind", None)
+            kinds = (kind, "*") if isinstance(kind, str) else ("*",)
+        called: set[int] = set()
+        for kind in kinds:
+            for handler in tuple(handlers.get(kind, ())):
+                if id(handler) in called:
+                    continue
+                called.add(id(handler))
+                try:
+                    result = handler(event)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:
+                    self.handler_errors += 1
+                    log.exception("notification handler %r for %r raised", handler, kind)
+
+
+class _Outbox:
+    """A bounded event queue read by ``async for``; writers wait when it is full
+    (backpressure, nothing dropped) and never block before anyone iterates (then the oldest
+    events make room, and the first reader gets a :class:`cxkit.events.StreamGap` first)."""
+
+    __slots__ = (
+        "_dropped_since",
+        "_items",
+        "_maxsize",
+        "_readable",
+        "_reading",
+        "_stream",
+        "_tenant",
+        "_writable",
+        "dropped",
+    )
+
+    def __init__(self, maxsize: int, stream: str, tenant: str) -> None:
+        self._items: deque[Any] = deque()
+        self._maxsize = maxsize
+        self._readable = asyncio.Event()
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._reading = False
+        self._stream = stream
+        self._tenant = tenant
+        self._dropped_since: Any = None
+        self.dropped = 0
+
+    async def put(self, item: Any) -> None:
+        """Queue an event (waits while a reader lags behind)."""
+        if not self._reading:
+            # Nobody iterates (yet): keep the newest events, never stall the socket (an app
+            # that only uses handlers must not block at max_queue).
+            if len(self._items) >= self._maxsize:
+                self._items.popleft()
+                self.dropped += 1
+                if self._dropped_since is None:
+                    self._dropped_since = utcnow()
+            self._items.append(item)
+            self._readable.set()
+            return
+        while len(self._items) >= self._maxsize:
+            self._writable.clear()
+            await self._writable.wait()
+        self._items.append(item)
+        self._readable.set()
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """No more events: readers drain the queue, then end (raising ``error``)."""
+        self._items.append(error if error is not None else _END)
+        self._readable.set()
+
+    async def iterate(self) -> AsyncIterator[Any]:
+        """Yield events until :meth:`finish`."""
+        self._reading = True
+        if self._dropped_since is not None:
+            since, self._dropped_since = self._dropped_since, None
+            yield StreamGap(
+                vendor="genesys",
+                tenant=self._tenant,
+                occurred_at=utcnow(),
+                stream=self._stream,
+                since=since,
+                until=utcnow(),
+                reason=f"{self.dropped} event(s) dropped before anyone iterated",
+            )
+        while True:
+            while not self._items:
+                self._readable.clear()
+                await self._readable.wait()
+            item = self._items.popleft()
+            self._writable.set()
+            if item is _END:
+                self._items.appendleft(_END)  # later iterators end too
+                return
+            if isinstance(item, BaseException):
+                self._items.appendleft(item)
+                raise item
+            yield item
+
+
+class Channel:
+    """One notification channel with a self-healing WebSocket (see the module docstring).
+
+    Args:
+        client: the :class:`~cxkit.genesys.client.GenesysClient` (REST and the HTTP session
+            the socket reuses: proxy, TLS).
+        topics: topics to subscribe when opening (plain or combined).
+        channel: adopt an existing channel (its id, or the model from ``create_channel``)
+            instead of creating one.
+        settings: timings (heartbeat watchdog, ping, lifetime extension, rollover).
+        reconnect: reconnect backoff (1 s·2^n capped, full jitter, by default).
+        ignore_errors: subscribe with ``ignoreErrors=true`` (refused topics are reported in
+            :attr:`rejected` instead of failing the subscription).
+        name, tenant: stream name and org id carried by state and gap events.
+        max_queue: events buffered for ``async for`` before the socket is read no further.
+        rollover_timeout: seconds a rollover may take before the old channel is kept.
+        clock: monotonic seconds (tests).
+        sink: deliver events here instead of the channel's own queue (the hub uses it).
+    """
+
+    def __init__(
+        self,
+        client: GenesysClient,
+        topics: Iterable[str] = (),
+        *,
+        channel: NotificationChannel | str | None = None,
+        settings: ChannelSettings | None = None,
+        reconnect: ReconnectPolicy = DEFAULTS.reconnect,
+        ignore_errors: bool = False,
+        name: str = "genesys.notifications",
+        tenant: str = "",
+        max_queue: int = 10_000,
+        rollover_timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        sink: Sink | None = None,
+    ) -> None:
+        self._client = client
+        self._backend = RestChannelBackend(client)
+        self._initial = [t for t in topics if not _topics.is_system(t)]
+        if isinstance(channel, str):
+            channel = NotificationChannel(
+                id=channel, connect_uri=_guess_connect_uri(client, channel)
+            )
+        self._adopt = channel
+        self.settings = settings or ChannelSettings()
+        self._reconnect_policy = reconnect
+        self._ignore_errors = ignore_errors
+        self.name = name
+        self.tenant = tenant
+        self._clock = clock
+        self._rollover_timeout = rollover_timeout
+        self._dispatcher = _Dispatcher()
+        self._outbox = _Outbox(max_queue, name, tenant)
+        self._sink = sink
+        self._session: NotificationSession | None = None
+        self._stream: EventStream | None = None
+        self._pumps: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._lock = asyncio.Lock()
+        self._overlap: set[tuple[str, str]] | None = None
+        self._closed = False
+        self.rejected: dict[str, ChannelTopic] = {}
+        """Topics the service refused (``ignore_errors``), by topic."""
+        self.rollovers = 0
+        self.duplicates_dropped = 0
+
+    def __repr__(self) -> str:
+        return f"<Channel {self.name!r} id={self.id!r} topics={len(self.topics)}>"
+
+    # ----------------------------------------------------------------- state
+
+    @property
+    def id(self) -> str | None:
+        """The current channel id (changes on rollover)."""
+        session = self._session
+        if session is not None and session.channel_id is not None:
+            return session.channel_id
+        return self._adopt.id if self._adopt is not None else None
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics held (as subscribed: plain or combined)."""
+        if self._session is not None:
+            return list(self._session.topics)
+        return list(self._initial)
+
+    @property
+    def session(self) -> NotificationSession | None:
+        """The current protocol session."""
+        return self._session
+
+    @property
+    def stream(self) -> EventStream | None:
+        """The current socket runner."""
+        return self._stream
+
+    @property
+    def state(self) -> StreamState:
+        """The socket's state."""
+        return self._stream.state if self._stream is not None else StreamState.CLOSED
+
+    @property
+    def connected(self) -> bool:
+        """True while the socket is open."""
+        return self.state is StreamState.CONNECTED
+
+    @property
+    def expired(self) -> bool:
+        """True once the channel's lifetime passed without extension."""
+        session = self._session
+        if session is None or session.expires_at is None:
+            return False
+        return self._clock() >= session.expires_at
+
+    def on(self, kind: str, handler: Handler) -> Callable[[], None]:
+        """Call ``handler(event)`` for events of ``kind``; returns an unsubscribe function."""
+        return self._dispatcher.on(kind, handler)
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def open(self, *, timeout: float | None = 30.0) -> Channel:
+        """Create or adopt the channel, subscribe the initial topics, connect, and wait until
+        the socket is open. Returns self."""
+        if self._closed:
+            raise UsageError("this channel is closed")
+        if self._session is not None:
+            return self
+        session = self._new_session(self._initial, self._adopt)
+        if self._initial:
+            # Subscribe before connecting (no event between connect and subscribe is lost,
+            # and refused topics are known at once).
+            channel = self._adopt or await self._backend.create_channel()
+            try:
+                try:
+                    listing = await self._client.notifications.replace_subscriptions(
+                        channel.id, self._initial, ignore_errors=self._ignore_errors or None
+                    )
+                except NotFoundError:
+                    if self._adopt is None:
+                        raise
+                    log.info("%s: adopted channel %s is gone; creating one", self.name, channel.id)
+                    channel = await self._backend.create_channel()
+                    listing = await self._client.notifications.replace_subscriptions(
+                        channel.id, self._initial, ignore_errors=self._ignore_errors or None
+                    )
+            except APIStatusError as exc:
+                raise SubscriptionError(
+                    f"subscribing {len(self._initial)} topic(s) to channel {channel.id} "
+                    f"failed: {exc}",
+                    topics=tuple(self._initial),
+                    reason=exc.code,
+                ) from exc
+            session = self._new_session(self._initial, channel)
+            self._note_rejections(listing.entities)
+            session.topics_applied(channel.id, self._initial)
+        self._session = session
+        self._initial = []  # the session holds the topics from now on
+        stream = self._new_stream(session)
+        self._stream = stream
+        self._start_pump(stream)
+        await stream.start()
+        await self._wait_connected(stream, timeout)
+        return self
+
+    async def close(self) -> None:
+        """Close the socket and end every iterator (the channel itself expires on the
+        service side). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for task in list(self._background):
+            task.cancel()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            if self._session is not None:
+                self._session.retire()
+            await stream.close()
+        for pump in list(self._pumps):
+            pump.cancel()
+        await asyncio.gather(*self._pumps, *self._background, return_exceptions=True)
+        if self._sink is None:
+            self._outbox.finish()
+
+    async def __aenter__(self) -> Channel:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        if self._sink is not None:
+            raise UsageError("this channel delivers to its hub: iterate the hub instead")
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Any]:
+        if self._session is None and not self._closed:
+            await self.open()
+        async for event in self._outbox.iterate():
+            yield event
+
+    # ----------------------------------------------------------------- topics
+
+    async def subscribe(
+        self,
+        topics: Iterable[str],
+        *,
+        via: Literal["rest", "websocket"] = "rest",
+        ignore_errors: bool | None = None,
+    ) -> list[ChannelTopic]:
+        """Add topics. ``via="rest"`` (default) POSTs them and returns the service's view
+        (refused ones go to :attr:`rejected` with ``ignore_errors``, else raise);
+        ``via="websocket"`` sends ``{"message": "subscribe"}`` and returns at once."""
+        wanted = [t for t in dict.fromkeys(topics) if not _topics.is_system(t)]
+        session = self._session
+        if session is None:
+            self._initial.extend(t for t in wanted if t not in self._initial)
+            return []
+        new = [t for t in wanted if t not in session.topics]
+        if not new:
+            return []
+        stream = self._stream
+        if via == "websocket":
+            if stream is not None:
+                await stream.execute(session.subscribe(new, self._clock()))
+            return []
+        channel_id = session.channel_id
+        if channel_id is None:
+            session.topics.update(dict.fromkeys(new))
+            return []
+        ignore = self._ignore_errors if ignore_errors is None else ignore_errors
+        async with self._lock:
+            try:
+                listing = await self._client.notifications.subscribe(
+                    channel_id, new, ignore_errors=ignore or None
+                )
+            except APIStatusError as exc:
+                raise SubscriptionError(
+                    f"subscribing {len(new)} topic(s) to channel {channel_id} failed: {exc}",
+                    topics=tuple(new),
+                    reason=exc.code,
+                ) from exc
+        self._note_rejections(listing.entities)
+        session.topics_applied(channel_id, [t for t in new if t not in self.rejected])
+        return listing.entities
+
+    async def unsubscribe(
+        self, topics: Iterable[str], *, via: Literal["rest", "websocket"] = "rest"
+    ) -> None:
+        """Remove topics (REST: ``PUT`` the remainder, ``DELETE`` when none is left)."""
+        session = self._session
+        gone = list(dict.fromkeys(topics))
+        if session is None:
+            self._initial = [t for t in self._initial if t not in gone]
+            return
+        if via == "websocket":
+            if self._stream is not None:
+                await self._stream.execute(session.unsubscribe(gone, self._clock()))
+            return
+        session.topics_removed(gone)
+        channel_id = session.channel_id
+        if channel_id is not None:
+            async with self._lock:
+                await self._backend.replace_subscriptions(channel_id, list(session.topics))
+
+    async def set_topics(self, topics: Sequence[str]) -> None:
+        """Replace every topic (REST ``PUT``)."""
+        session = self._session
+        if session is None:
+            self._initial = list(topics)
+            return
+        session.topics_removed(list(session.topics))
+        channel_id = session.channel_id
+        if channel_id is not None:
+            async with self._lock:
+                await self._backend.replace_subscriptions(channel_id, list(topics))
+            session.topics_applied(channel_id, topics)
+        else:
+            session.topics.update(dict.fromkeys(topics))
+
+    # ----------------------------------------------------------------- operations
+
+    async def check(self) -> None:
+        """Send a ``ping`` health check (no ``pong`` within the timeout → reconnect)."""
+        if self._session is not None and self._stream is not None:
+            await self._stream.execute(self._session.check(self._clock()))
+
+    async def extend(self) -> None:
+        """Renew the channel's 24 h lifetime now (re-``PUT`` its topics)."""
+        session = self._session
+        if session is None or session.channel_id is None:
+            return
+        async with self._lock:
+            await self._backend.replace_subscriptions(session.channel_id, list(session.topics))
+        session.topics_applied(session.channel_id, ())
+
+    async def reconnect(self) -> None:
+        """Drop the socket and connect again (then resubscribe)."""
+        session, stream = self._session, self._stream
+        if session is None or stream is None:
+            return
+        await stream.execute(Step(actions=[Reconnect("requested", delay=0, gap=True)]))
+
+    async def rollover(self, reason: str = "requested") -> None:
+        """Move to a new channel without a gap: create it, subscribe the topics, connect,
+        then drop the old one. If that fails the old channel is kept and a
+        :class:`~cxkit.genesys.protocol.ChannelProblem` (``RolloverFailure``) is delivered."""
+        async with self._lock:
+            old_session, old_stream = self._session, self._stream
+            if old_session is None or old_stream is None or self._closed:
+                return
+            new_session = self._new_session(list(old_session.topics), None)
+            new_stream = self._new_stream(new_session)
+            self._overlap = set()
+            self._start_pump(new_stream)
+            try:
+                await new_stream.start()
+                await self._wait_connected(new_stream, self._rollover_timeout)
+            except asyncio.CancelledError:
+                self._overlap = None
+                await new_stream.close()
+                raise
+            except Exception as exc:
+                self._overlap = None
+                await new_stream.close()
+                log.warning("%s: rollover failed, keeping the old channel: %s", self.name, exc)
+                await self._deliver_to_app(
+                    ChannelProblem(
+                        RolloverFailure(REASON.Ambiguous, f"rollover failed: {exc}", exc),
+                        old_session.channel_id,
+                    )
+                )
+                if not old_session.retired:
+                    await old_stream.execute(old_session.rollover_failed(self._clock()))
+                return
+            self._session, self._stream = new_session, new_stream
+            self.rollovers += 1
+            log.info(
+                "%s: rolled over from %s to %s (%s)",
+                self.name,
+                old_session.channel_id,
+                new_session.channel_id,
+                reason,
+            )
+            with contextlib.suppress(UsageError):
+                await old_stream.execute(old_session.retire())
+            await old_stream.close()
+            self._overlap = None
+            await self._deliver_to_app(
+                ChannelReplaced(old_session.channel_id, new_session.channel_id, reason)
+            )
+
+    # ----------------------------------------------------------------- internals
+
+    def _new_session(
+        self, topics: Iterable[str], channel: NotificationChannel | None
+    ) -> NotificationSession:
+        return NotificationSession(
+            self._backend,
+            topics=topics,
+            channel=channel,
+            settings=self.settings,
+            clock=self._clock,
+            tenant=self.tenant,
+            name=self.name,
+        )
+
+    def _new_stream(self, session: NotificationSession) -> EventStream:
+        return EventStream(
+            session,
+            http=self._client.http,
+            reconnect=self._reconnect_policy,
+            clock=self._clock,
+        )
+
+    def _start_pump(self, stream: EventStream) -> None:
+        task = asyncio.get_running_loop().create_task(self._pump(stream))
+        self._pumps.add(task)
+        task.add_done_callback(self._pumps.discard)
+
+    async def _wait_connected(self, stream: EventStream, timeout: float | None) -> None:
+        try:
+            await stream.wait_state(StreamState.CONNECTED, timeout)
+        except StreamError:
+            if stream.error is not None:
+                raise stream.error from None
+            raise
+
+    async def _pump(self, stream: EventStream) -> None:
+        """Forward one stream's events; a stream that ends with an error ends the channel
+        (only if it is still the current one)."""
+        error: BaseException | None = None
+        try:
+            async for event in stream:
+                await self._on_event(stream, event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = exc
+        if stream is self._stream and not self._closed:
+            self._closed = True
+            log.error("%s: notification stream ended: %s", self.name, error)
+            if self._sink is None:
+                self._outbox.finish(error)
+            elif error is not None:
+                await self._sink(
+                    ChannelProblem(
+                        ReconnectFailure(REASON.ConnectionClosed, str(error), error), self.id
+                    )
+                )
+
+    async def _on_event(self, stream: EventStream, event: Any) -> None:
+        current = stream is self._stream
+        if type(event) is TopicEvent:
+            overlap = self._overlap
+            if overlap is not None and event.correlation_id is not None:
+                key = (event.topic, event.correlation_id)
+                if key in overlap:
+                    self.duplicates_dropped += 1
+                    return
+                overlap.add(key)
+            await self._deliver_to_app(event)
+            return
+        if isinstance(event, StreamStateChanged):
+            if current:  # a retired or not-yet-current stream's states are internal
+                await self._deliver_to_app(event)
+            return
+        if isinstance(event, RolloverRequested):
+            if current and not self._closed:
+                self._spawn(self.rollover(event.reason))
+            await self._deliver_to_app(event)
+            return
+        if isinstance(event, SubscriptionConfirmed):
+            await self._deliver_to_app(event)
+            return
+        await self._deliver_to_app(event)
+
+    async def _deliver_to_app(self, event: Any) -> None:
+        if self._dispatcher:
+            await self._dispatcher.dispatch(event)
+        if self._sink is not None:
+            await self._sink(event)
+        else:
+            await self._outbox.put(event)
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _note_rejections(self, entities: Iterable[ChannelTopic]) -> set[str]:
+        accepted: set[str] = set()
+        for topic in entities:
+            if topic.rejected:
+                self.rejected[topic.id] = topic
+                log.warning(
+                    "%s: topic %s rejected: %s (missing %s)",
+                    self.name,
+                    topic.id,
+                    topic.reason,
+                    topic.missing_permissions,
+                )
+            else:
+                accepted.add(topic.id)
+        return accepted
+
+
+def _guess_connect_uri(client: GenesysClient, channel_id: str) -> str | None:
+    region = client.hosts.region
+    if region is None:
+        return None  # unknown host: the channel is re-created if it cannot be reached
+    return f"{region.streaming_url}/channels/{channel_id}"
+
+
+# --------------------------------------------------------------------------- hub
+
+
+class _Slot:
+    """One channel of a hub and what it holds."""
+
+    __slots__ = ("channel", "used", "wire")
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.wire: dict[str, tuple[str, ...]] = {}  # wire topic -> expanded topics
+        self.used = 0
+
+
+class NotificationHub:
+    """Any number of topics over as many channels as needed (see the module docstring).
+
+    Args:
+        client: the client whose token owns the channels.
+        max_topics_per_channel: the service's per-channel cap (1,000).
+        max_channels: the per-user-and-app channel cap (20); subscribing beyond it raises
+            :class:`cxkit.errors.UsageError` instead of silently evicting a channel.
+        combine: pack topics with a shared prefix into combined topics (≤ 200 characters).
+        combined_counts_as: how the service counts a combined topic toward the cap:
+            ``"expanded"`` (each part, the safe default) or ``"one"``.
+        settings, reconnect, ignore_errors, max_queue, clock: passed to each :class:`Channel`.
+        name, tenant: prefix of the channels' stream names; org id for events.
+    """
+
+    def __init__(
+        self,
+        client: GenesysClient,
+        *,
+        max_topics_per_channel: int = MAX_TOPICS_PER_CHANNEL,
+        max_channels: int = MAX_CHANNELS,
+        combine: bool = True,
+        combined_counts_as: Literal["expanded", "one"] = "expanded",
+        settings: ChannelSettings | None = None,
+        reconnect: ReconnectPolicy = DEFAULTS.reconnect,
+        ignore_errors: bool = False,
+        name: str = "genesys.hub",
+        tenant: str = "",
+        max_queue: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_topics_per_channel < 1 or max_channels < 1:
+            raise UsageError("max_topics_per_channel and max_channels must be >= 1")
+        if combined_counts_as not in ("expanded", "one"):
+            raise UsageError("combined_counts_as must be 'expanded' or 'one'")
+        self._client = client
+        self.max_topics_per_channel = max_topics_per_channel
+        self.max_channels = max_channels
+        self.combine = combine
+        self._count_one = combined_counts_as == "one"
+        self._channel_options: dict[str, Any] = {
+            "settings": settings,
+            "reconnect": reconnect,
+            "ignore_errors": ignore_errors,
+            "tenant": tenant,
+            "clock": clock,
+        }
+        self.name = name
+        self._slots: list[_Slot] = []
+        self._where: dict[str, _Slot] = {}  # expanded topic -> slot
+        self._dispatcher = _Dispatcher()
+        self._outbox = _Outbox(max_queue, name, tenant)
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self._created = 0
+
+    def __repr__(self) -> str:
+        return f"<NotificationHub topics={len(self._where)} channels={len(self._slots)}>"
+
+    # ----------------------------------------------------------------- state
+
+    @property
+    def topics(self) -> list[str]:
+        """Every subscribed topic (expanded)."""
+        return list(self._where)
+
+    @property
+    def channels(self) -> list[Channel]:
+        """The channels in use."""
+        return [slot.channel for slot in self._slots]
+
+    def channel_of(self, topic: str) -> Channel | None:
+        """The channel holding ``topic`` (expanded form)."""
+        slot = self._where.get(topic)
+        return slot.channel if slot is not None else None
+
+    @property
+    def rejected(self) -> dict[str, ChannelTopic]:
+        """Topics the service refused, across channels."""
+        out: dict[str, ChannelTopic] = {}
+        for slot in self._slots:
+            out.update(slot.channel.rejected)
+        return out
+
+    def on(self, kind: str, handler: Handler) -> Callable[[], None]:
+        """Call ``handler(event)`` for events of ``kind`` from every channel."""
+        return self._dispatcher.on(kind, handler)
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._outbox.iterate()
+
+    # ----------------------------------------------------------------- topics
+
+    def _cost(self, wire: str, parts: int) -> int:
+        return 1 if self._count_one else parts
+
+    async def subscribe(self, topics: Iterable[str]) -> None:
+        """Subscribe topics (plain or combined), on existing channels with room first, then
+        on new channels. Raises :class:`cxkit.errors.UsageError` when they would need more
+        than ``max_channels`` channels (nothing is subscribed then)."""
+        if self._closed:
+            raise UsageError("this hub is closed")
+        async with self._lock:
+            new = [
+                t
+                for t in _topics.expand_all(topics)
+                if t not in self._where and not _topics.is_system(t)
+            ]
+            if not new:
+                return
+            wire = _topics.combine(new) if self.combine else new
+            cap = self.max_topics_per_channel
+            plan: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+            room = [cap - slot.used for slot in self._slots]
+            fresh_used: list[int] = []
+            for topic in wire:
+                parts = tuple(_topics.expand(topic))
+                cost = self._cost(topic, len(parts))
+                if cost > cap:
+                    raise UsageError(f"topic {topic!r} alone exceeds {cap} topics")
+                for index, free in enumerate(room):
+                    if free >= cost:
+                        room[index] -= cost
+                        plan.setdefault(index, []).append((topic, parts))
+                        break
+                else:
+                    for index, used in enumerate(fresh_used):
+                        if cap - used >= cost:
+                            fresh_used[index] += cost
+                            plan.setdefault(len(self._slots) + index, []).append((topic, parts))
+                            break
+                    else:
+                        fresh_used.append(cost)
+                        plan.setdefault(len(self._slots) + len(fresh_used) - 1, []).append(
+                            (topic, parts)
+                        )
+            needed = len(self._slots) + len(fresh_used)
+            if needed > self.max_channels:
+                raise UsageError(
+                    f"{len(new)} more topic(s) need {needed} channels, above the limit of "
+                    f"{self.max_channels} per user and app (a channel beyond it would evict "
+                    "another); unsubscribe topics or raise max_channels"
+                )
+            await asyncio.gather(*(self._apply(index, items) for index, items in plan.items()))
+
+    async def _apply(self, index: int, items: list[tuple[str, tuple[str, ...]]]) -> None:
+        wire_topics = [topic for topic, _ in items]
+        if index < len(self._slots):
+            slot = self._slots[index]
+            await slot.channel.subscribe(wire_topics)
+        else:
+            self._created += 1
+            channel = Channel(
+                self._client,
+                wire_topics,
+                name=f"{self.name}.{self._created}",
+                sink=self._deliver,
+                **self._channel_options,
+            )
+            slot = _Slot(channel)
+            self._slots.append(slot)
+            await channel.open()
+        for topic, parts in items:
+            if topic in slot.channel.rejected:
+                continue
+            slot.wire[topic] = parts
+            slot.used += self._cost(topic, len(parts))
+            for part in parts:
+                self._where[part] = slot
+
+    async def unsubscribe(self, topics: Iterable[str]) -> None:
+        """Remove topics (expanded or combined); the affected channels get their remaining
+        topics re-packed and ``PUT``."""
+        async with self._lock:
+            gone = [t for t in _topics.expand_all(topics) if t in self._where]
+            by_slot: dict[int, set[str]] = {}
+            for topic in gone:
+                slot = self._where.pop(topic)
+                by_slot.setdefault(id(slot), set()).add(topic)
+            for slot in self._slots:
+                removed = by_slot.get(id(slot))
+                if not removed:
+                    continue
+                remaining = [
+                    part for parts in slot.wire.values() for part in parts if part not in removed
+                ]
+                wire = _topics.combine(remaining) if self.combine else remaining
+                slot.wire = {topic: tuple(_topics.expand(topic)) for topic in wire}
+                slot.used = sum(self._cost(t, len(p)) for t, p in slot.wire.items())
+                await slot.channel.set_topics(wire)
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def close(self) -> None:
+        """Close every channel and end iteration. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.gather(*(slot.channel.close() for slot in self._slots))
+        self._outbox.finish()
+
+    async def __aenter__(self) -> NotificationHub:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _deliver(self, event: Any) -> None:
+        if self._dispatcher:
+            await self._dispatcher.dispatch(event)
+        await self._outbox.put(event)

@@ -1,0 +1,370 @@
+"""Notification channels and the hub against the emulator over real WebSockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from cxkit.emulator.server import EmulatorServer
+from cxkit.errors import SubscriptionError
+from cxkit.events import StreamGap
+from cxkit.genesys import topics
+from cxkit.genesys.client import GenesysClient
+from cxkit.genesys.events import PresenceBody, RoutingStatusBody, TopicEvent
+from cxkit.genesys.exceptions import ReceiveFailure
+from cxkit.genesys.models import NotificationChannel
+from cxkit.genesys.notifications import Channel, NotificationHub
+from cxkit.genesys.protocol import (
+    ChannelProblem,
+    ChannelReplaced,
+    ChannelSettings,
+    SubscriptionConfirmed,
+)
+from tests.helpers.loopback import serve
+
+from .conftest import FAST_RECONNECT, Admin, emulator_client, start_emulator
+
+Pred = Callable[[Any], bool]
+
+
+async def next_matching(events: AsyncIterator[Any], pred: Pred, timeout: float = 5.0) -> Any:
+    """The next event for which ``pred`` is true (fails fast instead of hanging)."""
+
+    async def scan() -> Any:
+        async for event in events:
+            if pred(event):
+                return event
+        raise AssertionError("the stream ended")
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
+def topic_event(topic: str) -> Pred:
+    return lambda e: isinstance(e, TopicEvent) and e.topic == topic
+
+
+async def first_user(admin: Admin) -> str:
+    state = await admin.state()
+    user_id: str = state["users"][0]["id"]
+    return user_id
+
+
+async def channel_state(admin: Admin, channel_id: str | None) -> dict[str, Any] | None:
+    for channel in (await admin.state())["channels"]:
+        if channel["id"] == channel_id:
+            return dict(channel)
+    return None
+
+
+async def test_subscribe_and_receive_typed_events(client: GenesysClient, admin: Admin) -> None:
+    uid = await first_user(admin)
+    presence, routing = topics.user_presence(uid), topics.user_routing_status(uid)
+    seen: list[TopicEvent[Any]] = []
+    async with Channel(client, [presence, routing], reconnect=FAST_RECONNECT) as channel:
+        channel.on("v2.users.{id}.presence", seen.append)
+        events = aiter(channel)
+        assert (await channel_state(admin, channel.id)) is not None
+        await admin("set_presence", {"user_id": uid, "presence": "Busy", "message": "x"})
+        event = await next_matching(events, topic_event(presence))
+        assert isinstance(event.body, PresenceBody) and event.typed
+        assert event.body.presence_definition.system_presence == "Busy"
+        assert event.id == uid and event.channel_id == channel.id
+        await admin("set_routing_status", {"user_id": uid, "status": "IDLE"})
+        event = await next_matching(events, topic_event(routing))
+        assert isinstance(event.body, RoutingStatusBody)
+        assert event.body.routing_status.status == "IDLE"
+        assert seen and {e.topic for e in seen} == {presence}
+
+
+async def test_websocket_subscribe_unsubscribe_and_rejections(
+    client: GenesysClient, admin: Admin
+) -> None:
+    uid = await first_user(admin)
+    async with Channel(client, reconnect=FAST_RECONNECT) as channel:
+        events = aiter(channel)
+        await channel.subscribe([topics.user_activity(uid)], via="websocket")
+        await next_matching(events, lambda e: isinstance(e, SubscriptionConfirmed))
+        await admin("set_routing_status", {"user_id": uid, "status": "IDLE"})
+        await next_matching(events, topic_event(topics.user_activity(uid)))
+        await admin("reject_topics", {"prefixes": ["v2.routing.queues"]})
+        with pytest.raises(SubscriptionError):
+            await channel.subscribe([topics.queue_users("q1")])
+        listed = await channel.subscribe([topics.queue_users("q2")], ignore_errors=True)
+        assert listed and topics.queue_users("q2") in channel.rejected
+        await channel.unsubscribe([topics.user_activity(uid)])
+        remote = await channel_state(admin, channel.id)
+        assert remote is not None and remote["topics"] == []
+
+
+async def test_heartbeat_loss_reconnects_and_reports_a_gap() -> None:
+    emu = await start_emulator(heartbeat_interval=0.05)
+    try:
+        async with aiohttp.ClientSession() as http:
+            emu_admin = Admin(emu.url, http)
+            uid = await first_user(emu_admin)
+            async with (
+                emulator_client(emu) as gc,
+                Channel(
+                    gc,
+                    [topics.user_presence(uid)],
+                    settings=ChannelSettings(heartbeat_timeout=0.4),
+                    reconnect=FAST_RECONNECT,
+                ) as channel,
+            ):
+                events = aiter(channel)
+                await emu_admin("heartbeat", {"enabled": False})
+                gap = await next_matching(events, lambda e: isinstance(e, StreamGap))
+                assert gap.reason == "no heartbeat" and gap.since <= gap.until
+                await emu_admin("heartbeat", {"enabled": True})
+                await emu_admin("set_presence", {"user_id": uid, "presence": "Away"})
+                await next_matching(events, topic_event(topics.user_presence(uid)))
+    finally:
+        await emu.stop()
+
+
+async def test_socket_closing_rolls_over_without_a_gap(client: GenesysClient, admin: Admin) -> None:
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    async with Channel(client, [presence], reconnect=FAST_RECONNECT) as channel:
+        events = aiter(channel)
+        old = channel.id
+        await admin("socket_closing", {"channel_id": old, "grace": 30})
+        await next_matching(events, lambda e: getattr(e, "kind", None) == "rollover")
+        done = await next_matching(events, lambda e: isinstance(e, ChannelReplaced))
+        assert (done.old_id, done.new_id) == (old, channel.id) and channel.rollovers == 1
+        new = await channel_state(admin, channel.id)
+        assert new is not None and new["connected"] and new["topics"] == [presence]
+        await admin("set_presence", {"user_id": uid, "presence": "Busy"})
+        got: list[Any] = []
+        await next_matching(events, lambda e: got.append(e) or topic_event(presence)(e))
+        assert not any(isinstance(e, StreamGap) for e in got)
+        old_state = await channel_state(admin, old)
+        assert old_state is None or not old_state["connected"]
+
+
+async def test_lifetime_is_extended_before_expiry(client: GenesysClient, admin: Admin) -> None:
+    uid = await first_user(admin)
+    settings = ChannelSettings(lifetime=1.0, extend_margin=0.5)
+    async with Channel(client, [topics.user_presence(uid)], settings=settings) as channel:
+        events = aiter(channel)
+        before = await channel_state(admin, channel.id)
+        await admin.core("POST", "clock/advance", {"seconds": 3600})
+        confirmed = await next_matching(
+            events, lambda e: isinstance(e, SubscriptionConfirmed) and bool(e.topics)
+        )
+        assert confirmed.channel_id == channel.id
+        after = await channel_state(admin, channel.id)
+        assert before is not None and after is not None
+        assert after["expires"] > before["expires"]
+
+
+async def test_second_socket_on_the_channel_moves_us_to_a_new_one(
+    client: GenesysClient, admin: Admin
+) -> None:
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    async with Channel(client, [presence], reconnect=FAST_RECONNECT) as channel:
+        events = aiter(channel)
+        old = channel.id
+        session = channel.session
+        assert session is not None and session.channel is not None
+        uri = session.channel.connect_uri or ""
+        async with aiohttp.ClientSession() as http, http.ws_connect(uri):
+            problem = await next_matching(events, lambda e: isinstance(e, ChannelProblem))
+            assert "another connection" in str(problem.error)
+            await next_matching(events, lambda e: isinstance(e, StreamGap))
+            assert channel.id != old
+            await admin("set_presence", {"user_id": uid, "presence": "Away"})
+            await next_matching(events, topic_event(presence))
+
+
+async def test_token_revocation_renews_and_resubscribes(
+    client: GenesysClient, admin: Admin
+) -> None:
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    async with Channel(client, [presence], reconnect=FAST_RECONNECT) as channel:
+        events = aiter(channel)
+        old_token = client.oauth.cache.current
+        assert old_token is not None
+        await admin("revoke_token", {"token": old_token.access_token.reveal()})
+        revoked = await next_matching(
+            events, lambda e: isinstance(e, TopicEvent) and "token_revoked" in e.topic
+        )
+        assert revoked.body.system_topic_type in (None, "token_revoked")
+        await next_matching(events, lambda e: isinstance(e, StreamGap))
+        assert client.oauth.cache.current is not old_token
+        await admin("set_presence", {"user_id": uid, "presence": "Busy"})
+        await next_matching(events, topic_event(presence))
+
+
+async def test_no_longer_subscribed_is_surfaced(client: GenesysClient, admin: Admin) -> None:
+    uid = await first_user(admin)
+    async with Channel(client, [topics.user_presence(uid)]) as channel:
+        events = aiter(channel)
+        await admin("no_longer_subscribed", {"channel_id": channel.id})
+        event = await next_matching(
+            events, lambda e: isinstance(e, TopicEvent) and "no_longer_subscribed" in e.topic
+        )
+        assert event.family == "v2.system.no_longer_subscribed.{id}"
+
+
+async def test_bodies_that_do_not_fit_arrive_as_json(client: GenesysClient, admin: Admin) -> None:
+    uid = await first_user(admin)
+    routing = topics.user_routing_status(uid)
+    async with Channel(client, [routing]) as channel:
+        events = aiter(channel)
+        await admin("emit", {"topic": routing, "body": {"routingStatus": "not-an-object"}})
+        event = await next_matching(events, topic_event(routing))
+        assert not event.typed and event.body == {"routingStatus": "not-an-object"}
+        await admin("emit", {"topic": routing, "body": {"routingStatus": {"status": "IDLE"}}})
+        event = await next_matching(events, topic_event(routing))
+        assert event.typed
+
+
+async def test_hub_shards_2500_topics_over_channels(emu: EmulatorServer, admin: Admin) -> None:
+    wanted = [topics.user_presence(str(uuid.UUID(int=i))) for i in range(2500)]
+    async with emulator_client(emu) as gc, NotificationHub(gc) as hub:
+        await asyncio.wait_for(hub.subscribe(wanted), 20)
+        assert len(hub.channels) == 3 and len(hub.topics) == 2500
+        remote = [c for c in (await admin.state())["channels"] if c["topics"]]
+        assert sorted(len(c["topics"]) for c in remote) == [500, 1000, 1000]
+        assert all(c["connected"] for c in remote)
+        events = aiter(hub)
+        target = wanted[1777]
+        await admin("emit", {"topic": target, "body": {"presenceDefinition": {"id": "p"}}})
+        event = await next_matching(events, topic_event(target))
+        assert event.channel_id == hub.channel_of(target).id  # type: ignore[union-attr]
+        await hub.unsubscribe(wanted[:1000])
+        assert len(hub.topics) == 1500
+        with pytest.raises(Exception, match="limit of 1 per user"):
+            small = NotificationHub(gc, max_channels=1, max_topics_per_channel=10)
+            await small.subscribe(wanted[:11])
+
+
+async def test_hub_combines_topics_of_one_user(client: GenesysClient, admin: Admin) -> None:
+    uid = await first_user(admin)
+    async with NotificationHub(client) as hub:
+        await hub.subscribe([topics.user_presence(uid), topics.user_routing_status(uid)])
+        (channel,) = hub.channels
+        assert channel.topics == [f"v2.users.{uid}?presence&routingStatus"]
+        events = aiter(hub)
+        await admin("set_routing_status", {"user_id": uid, "status": "IDLE"})
+        await next_matching(events, topic_event(topics.user_routing_status(uid)))
+
+
+async def test_malformed_frames_are_reported_and_the_iterator_survives() -> None:
+    """A loopback fake of the notifications service that sends garbage between events."""
+    good = json.dumps({"topicName": "v2.users.u1.presence", "eventBody": {"primary": True}})
+
+    async def create(request: web.Request) -> web.Response:
+        host = request.host
+        return web.json_response(
+            {"id": "streaming-0-x", "connectUri": f"ws://{host}/channels/streaming-0-x"}
+        )
+
+    async def subscriptions(request: web.Request) -> web.Response:
+        return web.json_response({"entities": [{"id": t["id"]} for t in await request.json()]})
+
+    async def socket(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        for frame in ("not json", "[1]", '{"topicName": 3}', good):
+            await ws.send_str(frame)
+        async for _ in ws:
+            pass
+        return ws
+
+    app = web.Application()
+    app.router.add_post("/api/v2/notifications/channels", create)
+    app.router.add_put("/api/v2/notifications/channels/{id}/subscriptions", subscriptions)
+    app.router.add_get("/channels/{id}", socket)
+    async with (
+        serve(app) as base,
+        GenesysClient(base_url=base, access_token="t") as gc,
+        Channel(gc, ["v2.users.u1.presence"]) as channel,
+    ):
+        events = aiter(channel)
+        problems: list[ChannelProblem] = []
+
+        def collect(e: Any) -> bool:
+            if isinstance(e, ChannelProblem):
+                problems.append(e)
+            return isinstance(e, TopicEvent)
+
+        event = await next_matching(events, collect)
+        assert event.topic == "v2.users.u1.presence" and event.typed
+        assert len(problems) == 3
+        assert all(isinstance(p.error, ReceiveFailure) for p in problems)
+        assert problems[0].frame == "not json"
+
+
+async def test_expired_channel_is_replaced_with_a_gap(client: GenesysClient, admin: Admin) -> None:
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    async with Channel(client, [presence], reconnect=FAST_RECONNECT) as channel:
+        events = aiter(channel)
+        old = channel.id
+        await admin("expire_channel", {"channel_id": old})
+        problem = await next_matching(events, lambda e: isinstance(e, ChannelProblem))
+        assert problem.channel_id == old
+        await next_matching(events, lambda e: isinstance(e, StreamGap))
+        assert channel.id != old
+        await admin("set_presence", {"user_id": uid, "presence": "Away"})
+        await next_matching(events, topic_event(presence))
+
+
+@pytest.mark.parametrize("mode", ["reject_401", "reject_404", "message"])
+async def test_adopting_a_dead_channel_moves_to_a_new_one(
+    client: GenesysClient, admin: Admin, emu: EmulatorServer, mode: str
+) -> None:
+    await admin("configure", {"invalid_channel": mode})
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    ws_base = emu.url.replace("http://", "ws://")
+    stale = NotificationChannel(id="streaming-0-gone", connect_uri=f"{ws_base}/channels/gone")
+    # Without topics the dead channel is only found out at the WebSocket upgrade.
+    async with Channel(client, channel=stale, reconnect=FAST_RECONNECT) as channel:
+        events = aiter(channel)
+        if mode == "message":  # the upgrade works, then {"result": "404"} comes
+            await next_matching(events, lambda e: isinstance(e, StreamGap))
+        assert channel.id != "streaming-0-gone"
+        await channel.subscribe([presence])
+        await admin("set_presence", {"user_id": uid, "presence": "Busy"})
+        await next_matching(events, topic_event(presence))
+    # With topics the subscription call finds out first.
+    async with Channel(client, [presence], channel=stale, reconnect=FAST_RECONNECT) as channel:
+        assert channel.id != "streaming-0-gone"
+        assert (await channel_state(admin, channel.id)) is not None
+
+
+async def test_events_before_iteration_are_bounded_and_reported(
+    client: GenesysClient, admin: Admin
+) -> None:
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    async with Channel(client, [presence], max_queue=2) as channel:
+        five = asyncio.Event()
+        seen: list[Any] = []
+
+        def count(event: Any) -> None:
+            seen.append(event)
+            if len(seen) == 5:
+                five.set()
+
+        channel.on(presence, count)
+        for n in range(5):
+            await admin("emit", {"topic": presence, "body": {"message": f"m{n}"}})
+        await asyncio.wait_for(five.wait(), 5)  # handlers saw all five
+        events = aiter(channel)
+        gap = await next_matching(events, lambda e: True)
+        assert isinstance(gap, StreamGap) and "dropped" in (gap.reason or "")
+        kept = [await next_matching(events, topic_event(presence)) for _ in range(2)]
+        assert [e.body.message for e in kept] == ["m3", "m4"]

@@ -1,0 +1,121 @@
+"""Genesys topic events → unified events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cxkit.events import (
+    AgentState,
+    AgentStateChanged,
+    InteractionEnded,
+    InteractionStarted,
+    InteractionUpdated,
+    QueueStatisticsUpdated,
+    RawEvent,
+)
+from cxkit.genesys.normalize import Normalizer, agent_state
+from cxkit.genesys.protocol import decode_frame
+
+UID = "5f0a1c2e-7b3d-4e8f-9a10-c0ffee000001"
+QID = "9a9a9a9a-7b3d-4e8f-9a10-c0ffee000001"
+
+
+def frame(topic: str, body: dict[str, Any]) -> Any:
+    return decode_frame(json.dumps({"topicName": topic, "eventBody": body}))
+
+
+def test_agent_state_table() -> None:
+    assert agent_state("Offline", "IDLE") == (AgentState.LOGGED_OUT, None)
+    assert agent_state("On Queue", "IDLE") == (AgentState.READY, None)
+    assert agent_state("On Queue", "INTERACTING") == (AgentState.ON_INTERACTION, None)
+    assert agent_state("On Queue", "NOT_RESPONDING") == (AgentState.NOT_READY, "NOT_RESPONDING")
+    assert agent_state("Break", "OFF_QUEUE") == (AgentState.NOT_READY, "Break")
+    assert agent_state(None, None) == (AgentState.UNKNOWN, None)
+
+
+def test_presence_and_routing_combine_per_agent() -> None:
+    n = Normalizer(tenant="org")
+    (first,) = n.normalize(
+        frame(f"v2.users.{UID}.presence", {"presenceDefinition": {"systemPresence": "On Queue"}})
+    )
+    assert isinstance(first, AgentStateChanged) and first.state is AgentState.READY
+    assert first.agent_id == UID and first.tenant == "org" and first.previous_state is None
+    (second,) = n.normalize(
+        frame(f"v2.users.{UID}.routingStatus", {"routingStatus": {"status": "INTERACTING"}})
+    )
+    assert second.state is AgentState.ON_INTERACTION
+    assert second.previous_state is AgentState.READY
+
+
+def call(state: str, *, agent_end: bool = False) -> dict[str, Any]:
+    agent: dict[str, Any] = {
+        "id": "p2",
+        "purpose": "agent",
+        "userId": UID,
+        "calls": [{"state": state, "direction": "inbound"}],
+    }
+    if agent_end:
+        agent["endTime"] = "2026-01-01T10:05:00.000Z"
+    if state == "connected":
+        agent["connectedTime"] = "2026-01-01T10:00:00.000Z"
+    customer = {
+        "id": "p1",
+        "purpose": "customer",
+        "ani": "tel:+1555",
+        "dnis": "tel:+1800",
+        "calls": [{"state": "disconnected" if agent_end else "connected", "direction": "inbound"}],
+    }
+    if agent_end:
+        customer["endTime"] = "2026-01-01T10:05:00.000Z"
+    acd = {"id": "p3", "purpose": "acd", "queueId": QID, "endTime": "2026-01-01T10:00:00.000Z"}
+    return {"id": "conv1", "participants": [customer, acd, agent]}
+
+
+def test_conversation_lifecycle_started_once_ended_once() -> None:
+    n = Normalizer()
+    topic = f"v2.users.{UID}.conversations.calls"
+    (alerting,) = n.normalize(frame(topic, call("alerting")))
+    assert isinstance(alerting, InteractionUpdated) and alerting.state == "alerting"
+    (started,) = n.normalize(frame(topic, call("connected")))
+    assert isinstance(started, InteractionStarted)
+    assert (started.agent_id, started.queue_id, started.ani, started.media) == (
+        UID,
+        QID,
+        "tel:+1555",
+        "voice",
+    )
+    (again,) = n.normalize(frame(topic, call("connected")))
+    assert isinstance(again, InteractionUpdated)
+    (ended,) = n.normalize(frame(topic, call("disconnected", agent_end=True)))
+    assert isinstance(ended, InteractionEnded) and ended.interaction_id == "conv1"
+    assert n.normalize(frame(topic, call("disconnected", agent_end=True))) == []
+
+
+def test_observations_to_queue_statistics() -> None:
+    body = {
+        "group": {"queueId": QID, "mediaType": "voice"},
+        "data": [
+            {
+                "interval": "x",
+                "metrics": [
+                    {"metric": "oWaiting", "stats": {"count": 3}},
+                    {"metric": "oOnQueueUsers", "qualifier": "IDLE", "stats": {"count": 2}},
+                    {"metric": "oOnQueueUsers", "qualifier": "INTERACTING", "stats": {"count": 4}},
+                    {"metric": "oOffQueueUsers", "stats": {"count": 1}},
+                    {"metric": "oLongestWaiting", "stats": {"calculatedMetricValue": 42000}},
+                ],
+            }
+        ],
+    }
+    (stats,) = Normalizer().normalize(frame(f"v2.analytics.queues.{QID}.observations", body))
+    assert isinstance(stats, QueueStatisticsUpdated)
+    assert (stats.queue_id, stats.calls_waiting, stats.agents_ready) == (QID, 3, 2)
+    assert (stats.agents_on_interaction, stats.agents_not_ready) == (4, 1)
+    assert stats.longest_wait_seconds == 42.0
+
+
+def test_unmapped_topics_become_raw_events() -> None:
+    (raw,) = Normalizer().normalize(frame(f"v2.users.{UID}.station", {"x": 1}))
+    assert isinstance(raw, RawEvent) and raw.type == "v2.users.{id}.station"
+    assert raw.payload == {"x": 1}
