@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
-from tests.helpers.loopback import serve
 
 from cxkit.config import RetryPolicy, Secret
 from cxkit.core.auth import BearerAuth, Token, TokenCache
 from cxkit.core.http import HTTPClient, VendorProfile
 from cxkit.errors import TokenRefreshError, UnauthorizedError
+from tests.helpers.loopback import serve
 
 GENESYS = VendorProfile("genesys")
 

@@ -114,20 +114,20 @@ async def test_demo_falls_back_to_a_free_port_when_busy(http: aiohttp.ClientSess
             "demo",
             "--port",
             str(taken),
+            "--no-web",
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
         )
         try:
             assert proc.stdout is not None
-            first = (await asyncio.wait_for(proc.stdout.readline(), T)).decode()
-            match = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", first)
-            assert match, first
+            shown = (await asyncio.wait_for(proc.stdout.readuntil(b"Ctrl-C"), T)).decode()
+            match = re.search(r"listening on (http://127\.0\.0\.1:(\d+))", shown)
+            assert match, shown
             base_url, port = match.group(1), int(match.group(2))
             assert port != taken
             async with http.get(f"{base_url}/_emulator/info") as resp:
                 assert resp.status == 200
-            shown = (await asyncio.wait_for(proc.stdout.readuntil(b"Ctrl-C"), T)).decode()
             assert f"port {taken} was busy" in shown
             assert f"curl -s {base_url}/_emulator/info" in shown
         finally:

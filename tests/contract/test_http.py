@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 import msgspec
 import pytest
 from aiohttp import web
-from tests.helpers.loopback import serve
 
 from cxkit.config import ProxyConfig, RetryPolicy, Secret, Timeouts
 from cxkit.core.http import APIResponse, HTTPClient, RateLimit, RetryEvent, VendorProfile
@@ -29,6 +28,7 @@ from cxkit.errors import (
     UsageError,
     VendorStateError,
 )
+from tests.helpers.loopback import serve
 
 GENESYS = VendorProfile("genesys")
 FIVE9 = VendorProfile("five9", correlation_headers=("X-Request-Id",))

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 
 import pytest
 from aiohttp import web
-from tests.helpers.loopback import serve
 
 from cxkit.config import LogFormat, LoggingConfig, LogLevel, ProxyConfig, RetryPolicy, Secret
 from cxkit.core.auth import BearerAuth, Token, TokenCache
@@ -26,6 +25,7 @@ from cxkit.core.httplog import (
     redact_url,
 )
 from cxkit.errors import CxkitError, UnauthorizedError
+from tests.helpers.loopback import serve
 
 CANARY = "CANARY-7f3a9c51-s3cr3t"
 GENESYS = VendorProfile("genesys")

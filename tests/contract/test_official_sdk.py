@@ -95,6 +95,30 @@ def drive_sdk(sdk: Any, base_url: str) -> dict[str, Any]:
     channels = notifications.get_notifications_channels(includechannels="token")
     notifications.head_notifications_channel(channel.id)
     on_queue = next(d for d in definitions.entities if d.system_presence == "OnQueue")
+
+    criteria = sdk.UserSearchCriteria()
+    criteria.type = "EXACT"
+    criteria.fields = ["email"]
+    criteria.value = USER.email
+    search = sdk.UserSearchRequest()
+    search.query = [criteria]
+    found = users_api.post_users_search(search)
+
+    analytics = sdk.AnalyticsApi(client)
+    job_query = sdk.AsyncConversationQuery()
+    job_query.interval = "2023-01-01T00:00:00.000Z/2024-01-01T00:00:00.000Z"
+    job = analytics.post_analytics_conversations_details_jobs(job_query)
+    states = [analytics.get_analytics_conversations_details_job(job.job_id).state for _ in range(3)]
+    job_results = analytics.get_analytics_conversations_details_job_results(job.job_id)
+
+    usage = sdk.UsageApi(client)
+    usage_query = sdk.ApiUsageOrganizationQuery()
+    usage_query.interval = "2023-01-01T00:00:00.000Z/2024-01-01T00:00:00.000Z"
+    usage_query.granularity = "Day"
+    usage_query.group_by = ["TemplateUri"]
+    usage_query.metrics = ["Status200", "Requests"]
+    execution = usage.post_usage_query(usage_query)
+    usage_results = usage.get_usage_query_execution_id_results(execution.execution_id)
     return {
         "client": client,
         "users": users,
@@ -109,10 +133,35 @@ def drive_sdk(sdk: Any, base_url: str) -> dict[str, Any]:
         "channels": channels,
         "on_queue": on_queue,
         "topic": topic,
+        "found": found,
+        "states": states,
+        "job_results": job_results,
+        "usage_results": usage_results,
     }
 
 
+async def ended_call(emu: EmulatorServer) -> str:
+    """One answered and ended call (for the analytics job to find)."""
+    async with aiohttp.ClientSession() as http:
+
+        async def admin(command: str, body: dict[str, Any]) -> Any:
+            async with http.post(f"{emu.url}/_emulator/genesys/{command}", json=body) as resp:
+                assert resp.status == 200, await resp.text()
+                return await resp.json()
+
+        await admin("set_routing_status", {"user_id": USER.user_id, "status": "IDLE"})
+        queue = next(
+            q for q in (await admin("state", {}))["queues"] if USER.user_id in q["members"]
+        )
+        offered = await admin("offer_call", {"queue_id": queue["id"], "user_id": USER.user_id})
+        conversation_id: str = offered["conversation"]["id"]
+        await admin("answer_call", {"conversation_id": conversation_id})
+        await admin("end_call", {"conversation_id": conversation_id, "wrapup_code": "done"})
+        return conversation_id
+
+
 async def test_official_sdk_token_users_queues_and_channels(sdk: Any, emu: EmulatorServer) -> None:
+    conversation_id = await ended_call(emu)
     got = await asyncio.wait_for(asyncio.to_thread(drive_sdk, sdk, emu.url), 30)
 
     users = got["users"]
@@ -135,6 +184,16 @@ async def test_official_sdk_token_users_queues_and_channels(sdk: Any, emu: Emula
     assert got["subscribed"].entities[0].state == "Permitted"
     assert [t.id for t in got["listed"].entities] == [got["topic"]]
     assert [c.id for c in got["channels"].entities] == [channel.id]
+
+    assert [u.email for u in got["found"].results] == [USER.email] and got["found"].total == 1
+    assert got["states"] == ["QUEUED", "PENDING", "FULFILLED"]
+    (conversation,) = got["job_results"].conversations
+    assert conversation.conversation_id == conversation_id
+    agent = next(p for p in conversation.participants if p.purpose == "agent")
+    assert agent.user_id == USER.user_id and agent.sessions[0].segments
+    rows = {r.template_uri: r for r in got["usage_results"].results}
+    assert got["usage_results"].query_status == "Complete"
+    assert rows["api/v2/users"].status200 >= 1 and rows["api/v2/users"].date.year == 2023
 
     # the SDK's channel works with a plain WebSocket, and the SDK's PATCH drives an event
     async with aiohttp.ClientSession() as http, http.ws_connect(channel.connect_uri) as ws:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from tests.helpers.loopback import serve
 
 from cxkit.config import LogLevel, RetryPolicy
 from cxkit.core.http import HTTPClient, VendorProfile
 from cxkit.errors import ConfigError, ServerError
 from cxkit.settings import Settings, SettingsWatcher
+from tests.helpers.loopback import serve
 
 DEBOUNCE_MS = 10  # short configured interval keeps each reload ~20 ms
 WAIT = 5.0  # safety net only

@@ -1,36 +1,85 @@
-"""``cxkit demo``: start the emulator with its demo tenant and show how to reach it.
+"""``cxkit demo``: a live contact center on the local emulator, with its wallboard.
 
-Until the full demo (simulated contact center, wallboard) lands, this runs the emulator on
-127.0.0.1 (port 8470, or a free port when that one is busy) and prints its URLs, the demo
-credentials and an example ``curl``.
+No account and no configuration: the emulator runs in-process with a busy center, the Five9
+supervisor stream and the Genesys notification hub connect to it, and the wallboard shows
+their numbers live in the terminal and on a web page. Runs until Ctrl-C (exit 0).
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-__all__ = ["DEMO_PORT", "demo"]
+from cxkit.cli.emulator import SeedOption, SpeedOption
+
+__all__ = ["DEMO_PORT", "DEMO_WEB_PORT", "demo"]
 
 DEMO_PORT = 8470
+DEMO_WEB_PORT = 8471
 
 
 def demo(
-    port: int = typer.Option(
-        DEMO_PORT, "--port", "-p", min=0, max=65535, help="Preferred port (a free one if busy)."
-    ),
-) -> None:
-    """Run the local emulator with its demo tenant until Ctrl-C (no vendor account needed)."""
-    from cxkit.cli.output import print_ready
-    from cxkit.cli.runner import run_emulator
-
-    code = run_emulator(
-        host="127.0.0.1",
-        port=port,
-        allow_remote=False,
-        fallback_to_free_port=True,
-        on_ready=lambda server, note: print_ready(
-            server.info(), json_line=False, note=note, show_curl=True
+    *,
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port",
+            "-p",
+            min=0,
+            max=65535,
+            help="Emulator port (a free one if busy; 0: any).",
         ),
-        quiet=False,
+    ] = DEMO_PORT,
+    web_port: Annotated[
+        int,
+        typer.Option(
+            "--web-port",
+            min=0,
+            max=65535,
+            help="Web wallboard port (a free one if busy; 0: any).",
+        ),
+    ] = DEMO_WEB_PORT,
+    host: Annotated[
+        str, typer.Option("--host", help="Loopback address to listen on.")
+    ] = "127.0.0.1",
+    no_web: Annotated[
+        bool, typer.Option("--no-web", help="Do not serve the web wallboard.")
+    ] = False,
+    speed: SpeedOption = 1.0,
+    seed: SeedOption = 0,
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            "--duration", min=0.1, help="Stop after this many seconds.", show_default=False
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="JSON lines instead of the terminal board: a 'ready' line with the URLs, "
+            "then the board's numbers every second.",
+        ),
+    ] = False,
+) -> None:
+    """Run a live contact center on the local emulator, with its wallboard (no account).
+
+    The emulator serves Five9 and Genesys with a busy simulated center; the Five9 supervisor
+    stream and the Genesys notification hub feed a wallboard shown in the terminal and on a
+    web page. Runs until Ctrl-C.
+    """
+    from cxkit.cli.demo_run import DemoOptions, run_demo
+    from cxkit.cli.failures import run_async
+
+    options = DemoOptions(
+        host=host,
+        port=port,
+        web_port=web_port,
+        web=not no_web,
+        speed=speed,
+        seed=seed,
+        duration=duration,
+        json_lines=json_output,
     )
-    raise typer.Exit(code)
+    run_async(lambda: run_demo(options))

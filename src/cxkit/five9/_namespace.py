@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cxkit.five9.models import MaintenanceNotice, ReasonCode
+from cxkit.errors import UsageError
+from cxkit.five9.models import MaintenanceNotice, Metadata, ReasonCode
 
 if TYPE_CHECKING:
     from cxkit.five9.client import Five9Client, Role
@@ -12,6 +15,9 @@ if TYPE_CHECKING:
 __all__ = ["Namespace"]
 
 T = TypeVar("T")
+
+# Placeholders the client does not fill itself (it fills agentId, supId, orgId, userId).
+_UNFILLED = re.compile(r"\{(?!(?:agentId|supId|orgId|userId)\})(\w+)\}")
 
 
 class Namespace:
@@ -51,6 +57,46 @@ class Namespace:
     async def _one(self, method: str, path: str, type_: type[T], **kwargs: Any) -> T | None:
         value: T | None = await self._call(method, path, type_, **kwargs)
         return value
+
+    def register(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        type_: Any = None,
+        *,
+        working: bool = True,
+    ) -> Callable[..., Awaitable[Any]]:
+        """Add a method for an endpoint this namespace does not cover (as the Five9 Python
+        pack lets users inject methods). ``path`` is relative to the role's root and may use
+        ``{agentId}``/``{supId}``/``{orgId}``/``{userId}`` plus ``{name}`` placeholders filled
+        from keyword arguments; the answer is decoded into ``type_`` (generic JSON if None).
+
+        .. code-block:: python
+
+            client.agent.register("prompts", "GET", "agents/{agentId}/prompts")
+            prompts = await client.agent.prompts()
+        """
+        if not name.isidentifier() or name.startswith("_") or hasattr(type(self), name):
+            raise UsageError(f"cannot register {name!r}: not a free public method name")
+
+        async def endpoint(
+            *, json: Any = None, params: dict[str, Any] | None = None, **ids: Any
+        ) -> Any:
+            filled = path
+            for key, value in ids.items():
+                filled = filled.replace("{" + key + "}", str(value))
+            missing = _UNFILLED.findall(filled)
+            if missing:
+                raise UsageError(f"{name}(): no value for {', '.join(missing)} of {path!r}")
+            return await self._call(
+                method, filled, type_, params=params, json=json, working=working
+            )
+
+        endpoint.__name__ = endpoint.__qualname__ = name
+        endpoint.__doc__ = f"``{method.upper()} {path}`` (registered)."
+        setattr(self, name, endpoint)
+        return endpoint
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Any endpoint under this role's root (``{agentId}``/``{supId}``/``{orgId}`` filled);
@@ -111,6 +157,48 @@ class Namespace:
             MaintenanceNotice,
             working=False,
         )
+
+    async def session_expiration(self) -> Any:
+        """``GET {me}/session_expiration`` (when the session expires, epoch ms)."""
+        return await self._call("GET", "{me}/session_expiration", working=False)
+
+    async def switchover_metadata(self) -> Metadata | None:
+        """``GET {me}/switchover_metadata``: the data centers to switch to."""
+        return await self._one("GET", "{me}/switchover_metadata", Metadata, working=False)
+
+    async def station(self) -> Any:
+        """``GET {me}/station`` (``{stationId, stationType, state}``, or null)."""
+        return await self._call("GET", "{me}/station", working=False)
+
+    async def station_state(self) -> str | None:
+        """``GET {me}/station_state`` (``CONNECTED``, ``DISCONNECTED``, ...)."""
+        value = await self._call("GET", "{me}/station_state", working=False)
+        return value if isinstance(value, str) or value is None else str(value)
+
+    async def restart_station(self) -> None:
+        """``PUT {me}/station/restart``."""
+        await self._call("PUT", "{me}/station/restart", working=False)
+
+    async def user_permissions(self) -> list[str]:
+        """``GET users/{userId}/permissions`` (probe before undocumented endpoints)."""
+        return await self._call("GET", "users/{userId}/permissions", list[str], working=False) or []
+
+    async def user_roles(self) -> list[str]:
+        """``GET users/{userId}/roles``."""
+        return await self._call("GET", "users/{userId}/roles", list[str], working=False) or []
+
+    async def org(self) -> Any:
+        """``GET orgs/{orgId}`` (the domain's id and name)."""
+        return await self._call("GET", "orgs/{orgId}")
+
+    async def server_time(self) -> int | None:
+        """``GET orgs/{orgId}/time`` (epoch ms)."""
+        value = await self._call("GET", "orgs/{orgId}/time")
+        return int(value) if isinstance(value, (int, float)) else None
+
+    async def time_zones(self) -> list[str]:
+        """``GET orgs/{orgId}/time_zones``."""
+        return await self._call("GET", "orgs/{orgId}/time_zones", list[str]) or []
 
     # -- reason codes
 

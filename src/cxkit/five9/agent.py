@@ -62,6 +62,23 @@ class AgentAPI(Namespace):
         """``GET agents/{agentId}/permissions``."""
         return await self._call("GET", "{me}/permissions", list[str]) or []
 
+    async def agent_groups(self) -> list[Any]:
+        """``GET agents/{agentId}/agent_groups`` (``[{id, name}]``)."""
+        return await self._call("GET", "{me}/agent_groups") or []
+
+    async def channels(self) -> list[str]:
+        """``GET agents/{agentId}/channels``."""
+        return await self._call("GET", "{me}/channels", list[str]) or []
+
+    async def settings(self) -> Any:
+        """``GET agents/{agentId}/settings``."""
+        return await self._call("GET", "{me}/settings")
+
+    async def can_stop_session(self) -> bool | None:
+        """``GET agents/{agentId}/can_stop_session`` (False while a call is active)."""
+        value = await self._call("GET", "{me}/can_stop_session", working=False)
+        return value if isinstance(value, bool) else None
+
     async def options(self) -> list[str]:
         """``GET agents/{agentId}/options``."""
         return await self._call("GET", "{me}/options", list[str]) or []
@@ -71,12 +88,14 @@ class AgentAPI(Namespace):
         await self._call("PUT", "{me}/options", json=list(options))
 
     async def change_password(self, old_password: str, new_password: str) -> None:
-        """``PUT agents/{agentId}/password``."""
+        """``PUT agents/{agentId}/password``; the client logs in with the new password from
+        now on (when the old one was the client's)."""
         await self._call(
             "PUT",
             "{me}/password",
             json={"oldPassword": old_password, "newPassword": new_password},
         )
+        self._client._password_changed(old_password, new_password)
 
     async def users(self) -> list[User]:
         """``GET orgs/{orgId}/users``."""
@@ -119,6 +138,10 @@ class AgentAPI(Namespace):
         """Not ready with a reason code id."""
         await self.set_presence([], reason_code_id)
 
+    async def set_system_not_ready(self) -> None:
+        """``PUT agents/{agentId}/set_system_not_ready_state``."""
+        await self._call("PUT", "{me}/set_system_not_ready_state")
+
     # -- skills, campaigns, lookups
 
     async def skills(self) -> list[Skill]:
@@ -140,6 +163,46 @@ class AgentAPI(Namespace):
     async def campaigns(self) -> list[Campaign]:
         """``GET orgs/{orgId}/campaigns``."""
         return await self._call("GET", "orgs/{orgId}/campaigns", list[Campaign]) or []
+
+    async def my_campaigns(self) -> list[Campaign]:
+        """``GET agents/{agentId}/campaigns``: the campaigns of the agent's skills."""
+        return await self._call("GET", "{me}/campaigns", list[Campaign]) or []
+
+    async def available_campaigns(self) -> list[Campaign]:
+        """``GET orgs/{orgId}/available_campaigns`` (running campaigns)."""
+        return await self._call("GET", "orgs/{orgId}/available_campaigns", list[Campaign]) or []
+
+    async def speed_dials(self) -> list[Any]:
+        """``GET orgs/{orgId}/speed_dials``."""
+        return await self._call("GET", "orgs/{orgId}/speed_dials") or []
+
+    async def cold_transfer_settings(self) -> Any:
+        """``GET orgs/{orgId}/cold_transfer_settings``."""
+        return await self._call("GET", "orgs/{orgId}/cold_transfer_settings")
+
+    async def estimated_wait_time(self, media_type: str = "3000") -> Any:
+        """``GET orgs/estimatedwaittime/{mediaType}``."""
+        return await self._call("GET", f"orgs/estimatedwaittime/{media_type}")
+
+    async def transferable_agents(self) -> list[User]:
+        """``GET agents/{agentId}/transferable_agents`` (agents a call can go to now)."""
+        return await self._call("GET", "{me}/transferable_agents", list[User]) or []
+
+    async def conferee_agents(self) -> list[User]:
+        """``GET agents/{agentId}/conferee_agents``."""
+        return await self._call("GET", "{me}/conferee_agents", list[User]) or []
+
+    async def add_number_to_dnc(self, number: str) -> None:
+        """``PUT agents/{agentId}/add_number_to_dnc``."""
+        await self._call("PUT", "{me}/add_number_to_dnc", json={"number": number})
+
+    async def callbacks(self) -> list[Any]:
+        """``GET agents/{agentId}/callbacks``."""
+        return await self._call("GET", "{me}/callbacks") or []
+
+    async def voicemails(self) -> list[Any]:
+        """``GET agents/{agentId}/interactions/voicemails``."""
+        return await self._call("GET", "{me}/interactions/voicemails") or []
 
     async def campaign(self, campaign_id: str) -> Campaign | None:
         """``GET orgs/{orgId}/campaigns/{campaignId}``."""
@@ -172,6 +235,10 @@ class AgentAPI(Namespace):
 
     # -- calls
 
+    async def interactions(self) -> list[Any]:
+        """``GET agents/{agentId}/interactions``: every active interaction."""
+        return await self._call("GET", "{me}/interactions") or []
+
     async def calls(self) -> list[CallInfo]:
         """``GET agents/{agentId}/interactions/calls``: the agent's active calls."""
         return await self._call("GET", "{me}/interactions/calls", list[CallInfo]) or []
@@ -179,6 +246,12 @@ class AgentAPI(Namespace):
     async def call(self, call_id: str) -> CallInfo | None:
         """``GET agents/{agentId}/interactions/calls/{callId}``."""
         return await self._one("GET", f"{{me}}/interactions/calls/{call_id}", CallInfo)
+
+    async def make_agent_call(self, agent_id: str) -> Any:
+        """``POST agents/{agentId}/interactions/make_agent_call`` (an internal call)."""
+        return await self._call(
+            "POST", "{me}/interactions/make_agent_call", json={"agentId": agent_id}
+        )
 
     async def make_external_call(
         self, number: str, campaign_id: str | None = None, **extra: Any
@@ -236,9 +309,37 @@ class AgentAPI(Namespace):
         """Start recording a call."""
         await self.call_action(call_id, "start_recording")
 
+    async def pause_recording(self, call_id: str) -> None:
+        """Pause a call's recording."""
+        await self.call_action(call_id, "pause_recording")
+
+    async def resume_recording(self, call_id: str) -> None:
+        """Resume a paused recording."""
+        await self.call_action(call_id, "resume_recording")
+
     async def stop_recording(self, call_id: str) -> None:
         """Stop recording a call."""
         await self.call_action(call_id, "stop_recording")
+
+    async def audio(self, call_id: str) -> Any:
+        """``GET calls/{callId}/audio`` (the prompt player's state)."""
+        return await self._call("GET", f"{{me}}/interactions/calls/{call_id}/audio")
+
+    async def play_prompt(self, call_id: str, prompt_id: str) -> None:
+        """``PUT calls/{callId}/audio/player/play_prompt`` ``{value: promptId}``."""
+        await self.call_action(call_id, "audio/player/play_prompt", {"value": prompt_id})
+
+    async def set_active_contact(self, call_id: str, contact_id: str) -> None:
+        """``PUT calls/{callId}/active_contact_2`` ``{value: contactId}``."""
+        await self.call_action(call_id, "active_contact_2", {"value": contact_id})
+
+    async def create_contact(self, call_id: str, fields: Mapping[str, Any]) -> Any:
+        """``POST calls/{callId}/contacts_2``: a new contact attached to the call."""
+        return await self._call(
+            "POST",
+            f"{{me}}/interactions/calls/{call_id}/contacts_2",
+            json={"fields": dict(fields)},
+        )
 
     async def dispose(
         self,
@@ -321,6 +422,29 @@ class AgentAPI(Namespace):
             call_id, "transfer_to_campaign", {"campaignId": campaign_id, "warm": warm}
         )
 
+    async def transfer_to_speed_dial(
+        self,
+        call_id: str,
+        speed_dial_id: str,
+        *,
+        warm: bool = False,
+        disposition_id: str | None = "-23",
+        skip_dnc_check: bool = False,
+        check_multiple_contacts: bool = False,
+    ) -> None:
+        """``PUT calls/{callId}/transfer_to_speed_dial`` (Starter-Kit body)."""
+        body: dict[str, Any] = {
+            "destination": {
+                "speedDialId": speed_dial_id,
+                "skipDNCCheck": skip_dnc_check,
+                "checkMultipleContacts": check_multiple_contacts,
+            },
+            "warm": warm,
+        }
+        if disposition_id is not None:
+            body["dispositionId"] = disposition_id
+        await self.call_action(call_id, "transfer_to_speed_dial", body)
+
     async def transfer_to_agent(self, call_id: str, body: Mapping[str, Any]) -> None:
         """``PUT calls/{callId}/transfer_to_agent`` (body as the documentation gives it)."""
         await self.call_action(call_id, "transfer_to_agent", dict(body))
@@ -345,9 +469,9 @@ class AgentAPI(Namespace):
         warm: bool = False,
         check_dnc: bool = True,
         include_caller_info: bool = True,
-    ) -> None:
-        """``POST calls/{callId}/add_external_to_conference``."""
-        await self._call(
+    ) -> Any:
+        """``POST calls/{callId}/add_external_to_conference`` (returns the participant)."""
+        return await self._call(
             "POST",
             f"{{me}}/interactions/calls/{call_id}/add_external_to_conference",
             json={
@@ -360,12 +484,42 @@ class AgentAPI(Namespace):
 
     async def add_campaign_to_conference(
         self, call_id: str, campaign_id: str, *, warm: bool = False
-    ) -> None:
-        """``POST calls/{callId}/add_campaign_to_conference``."""
-        await self._call(
+    ) -> Any:
+        """``POST calls/{callId}/add_campaign_to_conference`` (returns the participant)."""
+        return await self._call(
             "POST",
             f"{{me}}/interactions/calls/{call_id}/add_campaign_to_conference",
             json={"campaignId": campaign_id, "warm": warm},
+        )
+
+    async def add_agent_to_conference(
+        self, call_id: str, agent_id: str, *, warm: bool = False
+    ) -> Any:
+        """``POST calls/{callId}/add_agent_to_conference`` (returns the participant)."""
+        return await self._call(
+            "POST",
+            f"{{me}}/interactions/calls/{call_id}/add_agent_to_conference",
+            json={"agentId": agent_id, "warm": warm},
+        )
+
+    async def add_skill_to_conference(
+        self, call_id: str, skill_id: str, *, warm: bool = False
+    ) -> Any:
+        """``POST calls/{callId}/add_skill_to_conference``."""
+        return await self._call(
+            "POST",
+            f"{{me}}/interactions/calls/{call_id}/add_skill_to_conference",
+            json={"skillId": skill_id, "warm": warm},
+        )
+
+    async def complete_warm_conference(self, call_id: str) -> None:
+        """``POST calls/{callId}/complete_warm_conference``."""
+        await self._call("POST", f"{{me}}/interactions/calls/{call_id}/complete_warm_conference")
+
+    async def disconnect_conference_participant(self, call_id: str, participant_id: str) -> None:
+        """``PUT calls/{callId}/disconnectConferenceParticipant`` (Five9's camel case)."""
+        await self.call_action(
+            call_id, "disconnectConferenceParticipant", {"participantId": participant_id}
         )
 
     async def leave_conference(

@@ -15,15 +15,20 @@ Every non-2xx answer of VCC carries::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from cxkit.core.http import VendorProfile
 from cxkit.errors import (
     APIStatusError,
     ConnectionClosed,
     CxkitError,
+    RateLimitError,
     VendorStateError,
+    api_error_class,
 )
 
 __all__ = [
@@ -36,6 +41,7 @@ __all__ = [
     "is_login_state_error",
     "is_migration_error",
     "parse_error_body",
+    "status_error",
 ]
 
 
@@ -93,6 +99,44 @@ def _parse_error(status: int, body: Any) -> tuple[str | None, str | None]:
 
 FIVE9_PROFILE = VendorProfile(name="five9", correlation_headers=(), parse_error=_parse_error)
 """How :class:`cxkit.core.http.HTTPClient` reads Five9 errors."""
+
+
+def status_error(
+    status: int, headers: Mapping[str, str], content: bytes, *, method: str, url: str
+) -> APIStatusError:
+    """The typed error of a non-2xx answer read outside :class:`~cxkit.core.http.HTTPClient`
+    (a streamed download): the same class, message and fields the HTTP layer would raise.
+    ``url`` must not carry credentials (Five9 URLs never do)."""
+    body: Any
+    try:
+        body = msgspec.json.decode(content) if content.strip() else None
+    except msgspec.DecodeError:
+        body = content.decode("utf-8", "replace")
+    code, message = _parse_error(status, body)
+    text = f"five9 answered {status}"
+    if code:
+        text += f" {code}"
+    if message:
+        text += f": {message}"
+    text += f" ({method} {url})"
+    fields: dict[str, Any] = {
+        "vendor": "five9",
+        "status": status,
+        "body": body,
+        "code": code,
+        "vendor_message": message,
+        "headers": headers,
+        "method": method,
+        "url": url,
+    }
+    error_class = api_error_class(status)
+    if issubclass(error_class, RateLimitError):
+        from cxkit.core.retry import parse_retry_after
+
+        return error_class(
+            text, retry_after=parse_retry_after(headers.get("Retry-After")), **fields
+        )
+    return error_class(text, **fields)
 
 
 def five9_detail(error: APIStatusError) -> ErrorDetail:

@@ -21,12 +21,19 @@ owns the socket. All protocol logic lives here and is unit-tested without socket
   ``on_connected`` (the client's ``request_full_statistics``) is called on every (re)connect.
 * **Bad input**: a frame :func:`~cxkit.five9.events.decode_event` rejects is reported as a
   :class:`MalformedFrame` event (kind ``"malformed"``), logged, counted, and skipped.
+* **Diagnostics**: the last ``frame_buffer`` received frames are kept in a ring buffer
+  (:meth:`Five9StreamSession.recent_frames`), as one peer does to explain odd feeds.
+* **Unified events on demand**: with ``unified=None`` ("auto") the vendor-neutral events are
+  built only once somebody consumes them (:meth:`Five9StreamSession.want_unified`; the client's
+  stream calls it for an ``async for``, a ``"*"`` handler or a handler of a unified kind), so a
+  feed read only by Five9 event id costs no extra objects per frame.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -34,15 +41,17 @@ from typing import Any, Final, Literal
 from cxkit.config import DEFAULTS
 from cxkit.core.session import ConnectTarget, Fail, Reconnect, SendText, Step
 from cxkit.errors import ConfigError, StreamProtocolError
-from cxkit.events import BaseEvent, utcnow
+from cxkit.events import utcnow
 from cxkit.five9.errors import DuplicateConnectionError
 from cxkit.five9.events import (
     EventId,
     Five9Event,
+    MaintenanceAnnouncedEvent,
     MigrationEvent,
     StatsSnapshotEvent,
     StatsUpdateEvent,
     decode_event,
+    decode_stats_update,
     event_name,
 )
 from cxkit.five9.models import Metadata
@@ -62,6 +71,10 @@ logger = logging.getLogger("cxkit.five9.stream")
 PING: Final = "ping"
 DUPLICATE_CLOSE_CODE: Final = 3000
 RESTART_CLOSE_CODE: Final = 1003
+_PONG: Final = int(EventId.PONG)
+_DELTA_ID: Final = int(EventId.EVENT_INCREMENTAL_STATS_UPDATE)
+# event id -> the kinds it answers to in stream.on(); built once per id.
+_KINDS: dict[int, tuple[str, str]] = {}
 _RESTART_EVENTS: Final = frozenset(
     {EventId.SERVER_UNAVAILABLE, EventId.JMS_SERVER_UNAVAILABLE, EventId.FARM_EVENT}
 )
@@ -109,9 +122,11 @@ class Five9StreamSession:
         missed_pongs: unanswered pings in a row after which the socket is declared dead.
         event_filter: deliver only Five9 events with these ids (None: all). Keepalive,
             migration and statistics are handled whatever the filter.
-        unified: also deliver the vendor-neutral events derived from Five9 events.
+        unified: also deliver the vendor-neutral events derived from Five9 events (True),
+            never (False), or from the first :meth:`want_unified` call on (None, "auto").
         on_connected: called (synchronously) on every open; may schedule async work.
         tenant: the org id, stamped on events.
+        frame_buffer: how many received frames :meth:`recent_frames` keeps (0: none).
     """
 
     vendor = "five9"
@@ -124,10 +139,11 @@ class Five9StreamSession:
         ping_interval: float = DEFAULTS.five9_ping_interval,
         missed_pongs: int = DEFAULTS.five9_missed_pongs,
         event_filter: Collection[int] | None = None,
-        unified: bool = True,
+        unified: bool | None = True,
         on_connected: Callable[[], Any] | None = None,
         tenant: str = "",
         name: str | None = None,
+        frame_buffer: int = 100,
     ) -> None:
         if isinstance(ping_interval, bool) or not isinstance(ping_interval, (int, float)):
             raise ConfigError.bad_value("five9.ping_interval", ping_interval, "a number > 0")
@@ -135,6 +151,8 @@ class Five9StreamSession:
             raise ConfigError.bad_value("five9.ping_interval", ping_interval, "a number > 0")
         if isinstance(missed_pongs, bool) or not isinstance(missed_pongs, int) or missed_pongs < 1:
             raise ConfigError.bad_value("five9.missed_pongs", missed_pongs, "an integer >= 1")
+        if isinstance(frame_buffer, bool) or not isinstance(frame_buffer, int) or frame_buffer < 0:
+            raise ConfigError.bad_value("five9.frame_buffer", frame_buffer, "an integer >= 0")
         self.name = name or f"five9.{self.kind}"
         self.tenant = tenant
         self._target = target
@@ -143,8 +161,12 @@ class Five9StreamSession:
         self.event_filter: frozenset[int] | None = (
             None if event_filter is None else frozenset(int(i) for i in event_filter)
         )
-        self.unified = unified
+        self.unified = bool(unified)
+        self.unified_auto = unified is None
         self.on_connected = on_connected
+        self._ring: deque[tuple[float, str | bytes]] | None = (
+            deque(maxlen=frame_buffer) if frame_buffer else None
+        )
         # connection state
         self._open = False
         self._next_ping: float | None = None
@@ -161,6 +183,24 @@ class Five9StreamSession:
         self.pings = 0
         self.migrations = 0
         self.last_frame_at: float | None = None
+        self.maintenance_at: float | None = None
+        """When announced maintenance begins (the session's clock), after event 37."""
+
+    # ------------------------------------------------------------------ public helpers
+
+    def want_unified(self) -> None:
+        """Somebody consumes unified events: build them from now on (in "auto" mode; an
+        explicit ``unified=False`` stays off)."""
+        if self.unified_auto:
+            self.unified = True
+
+    def set_identity(self, tenant: str, user_id: str | None = None) -> None:
+        """The logged-in org (and user) became known: stamp them on events from now on."""
+        self.tenant = tenant
+
+    def recent_frames(self) -> list[tuple[float, str | bytes]]:
+        """The last received frames, oldest first, as ``(now, frame)`` (diagnostics)."""
+        return list(self._ring) if self._ring is not None else []
 
     # ------------------------------------------------------------------ StreamSession
 
@@ -197,14 +237,16 @@ class Five9StreamSession:
     def receive_text(self, data: str, now: float) -> Step:
         """Decode a frame and react to it; never raises."""
         self.last_frame_at = now
-        step = Step()
+        ring = self._ring
+        if ring is not None:
+            ring.append((now, data))
         try:
             event = decode_event(data)
         except StreamProtocolError as exc:
+            step = Step()
             self._malformed(step, exc, data)
             return step
-        self._handle(event, step, now)
-        return step
+        return self._on_event(event, now)
 
     def receive_bytes(self, data: bytes, now: float) -> Step:
         """Five9 sends text frames only; a binary frame is decoded the same way (UTF-8 JSON)."""
@@ -269,7 +311,12 @@ class Five9StreamSession:
     def event_kinds(self, event: Any) -> tuple[str, ...]:
         """A Five9 event answers to its id (``"4"``) and its name (``"EVENT_CALL_UPDATED"``)."""
         if isinstance(event, Five9Event):
-            return (str(event.event_id), event_name(event.event_id))
+            kinds = _KINDS.get(event.event_id)
+            if kinds is None:
+                kinds = (str(event.event_id), event_name(event.event_id))
+                if len(_KINDS) < 10_000:  # ids are few; a hostile feed must not grow it
+                    _KINDS[event.event_id] = kinds
+            return kinds
         if isinstance(event, MalformedFrame):
             return ("malformed",)
         return ()
@@ -281,9 +328,14 @@ class Five9StreamSession:
         logger.warning("%s: malformed frame skipped: %s", self.name, exc)
         step.emit(MalformedFrame(error=exc, frame=exc.frame))
 
+    def _on_event(self, event: Five9Event, now: float) -> Step:
+        step = Step()
+        self._handle(event, step, now)
+        return step
+
     def _handle(self, event: Five9Event, step: Step, now: float) -> None:
         event_id = event.event_id
-        if event_id == EventId.PONG:
+        if event_id == _PONG:
             self._outstanding = 0
             self.pongs += 1
         elif event_id == EventId.DUPLICATE_CONNECTION:
@@ -307,6 +359,14 @@ class Five9StreamSession:
             self._deliver(event, step)
             step.act(Reconnect("five9 graceful switchover: re-login", delay=0))
             return
+        elif event_id == EventId.EVENT_MAINTENANCE_ANNOUNCED:
+            if isinstance(event, MaintenanceAnnouncedEvent) and event.starts_in_ms is not None:
+                self.maintenance_at = now + max(event.starts_in_ms, 0.0) / 1000.0
+                logger.warning(
+                    "%s: Five9 announced maintenance in %.0f s",
+                    self.name,
+                    event.starts_in_ms / 1000.0,
+                )
         elif event_id in _RESTART_EVENTS:
             self._relogin = True
             self._deliver(event, step)
@@ -317,12 +377,6 @@ class Five9StreamSession:
     def _deliver(self, event: Five9Event, step: Step) -> None:
         if self.event_filter is None or event.event_id in self.event_filter:
             step.emit(event)
-        if self.unified:
-            for unified in self._normalize(event):
-                step.emit(unified)
-
-    def _normalize(self, event: Five9Event) -> list[BaseEvent]:
-        return []
 
     def _connection_lost(self) -> None:
         """Hook: the socket ended."""
@@ -339,8 +393,22 @@ class AgentStreamSession(Five9StreamSession):
         super().__init__(target, **kwargs)
         self.normalizer = AgentNormalizer(tenant=self.tenant, agent_id=agent_id)
 
-    def _normalize(self, event: Five9Event) -> list[BaseEvent]:
-        return self.normalizer.normalize(event)
+    def set_identity(self, tenant: str, user_id: str | None = None) -> None:
+        """Stamp the org and the agent's id on events from now on."""
+        super().set_identity(tenant, user_id)
+        self.normalizer.tenant = tenant
+        if user_id is not None:
+            self.normalizer.agent_id = user_id
+
+    def _deliver(self, event: Five9Event, step: Step) -> None:
+        if self.event_filter is None or event.event_id in self.event_filter:
+            step.emit(event)
+        if self.unified:
+            step.events.extend(self.normalizer.normalize(event))
+        elif self.unified_auto:
+            # Nobody reads unified events yet: keep the call bookkeeping current (cheap,
+            # agent feeds are small) so a later consumer sees correct starts and ends.
+            self.normalizer.normalize(event)
 
 
 class SupervisorStreamSession(Five9StreamSession):
@@ -354,15 +422,66 @@ class SupervisorStreamSession(Five9StreamSession):
         super().__init__(target, **kwargs)
         self.stats = stats if stats is not None else StatsCache(tenant=self.tenant)
 
-    def _deliver(self, event: Five9Event, step: Step) -> None:
-        if isinstance(event, (StatsSnapshotEvent, StatsUpdateEvent)):
-            unified = self.stats.apply(event, emit=self.unified)
-            if self.event_filter is None or event.event_id in self.event_filter:
-                step.emit(event)
+    @property
+    def stats(self) -> StatsCache:
+        """The statistics cache this session applies 5000 / 5012 to."""
+        return self._stats
+
+    @stats.setter
+    def stats(self, cache: StatsCache) -> None:
+        self._stats = cache
+        self._upsert = cache.upsert  # bound once: called for every 5012 frame
+
+    def set_identity(self, tenant: str, user_id: str | None = None) -> None:
+        """Stamp the org on events (and on the statistics cache) from now on."""
+        super().set_identity(tenant, user_id)
+        self.stats.tenant = tenant
+
+    def receive_text(self, data: str, now: float) -> Step:
+        """Decode a frame and react to it; never raises. (The hot path of a supervisor feed:
+        statistics frames skip the generic dispatch.)"""
+        self.last_frame_at = now
+        ring = self._ring
+        if ring is not None:
+            ring.append((now, data))
+        # The commonest frame of a busy feed first, in one typed pass (no sniffing).
+        event: Five9Event | None = decode_stats_update(data)
+        if event is not None and not self.unified:
+            self._upsert(event.payload)
+            flt = self.event_filter
+            return Step([event] if flt is None or _DELTA_ID in flt else [], [])
+        if event is None:
+            try:
+                event = decode_event(data)
+            except StreamProtocolError as exc:
+                step = Step()
+                self._malformed(step, exc, data)
+                return step
+        return self._on_event(event, now)
+
+    def _on_event(self, event: Five9Event, now: float) -> Step:
+        if isinstance(event, StatsUpdateEvent):
             if self.unified:
-                step.events.extend(unified)
-            return
-        super()._deliver(event, step)
+                derived = self.stats.apply_delta(
+                    event.payload,
+                    timestamp_ms=event.context.timestamp,
+                )
+            else:
+                self.stats.upsert(event.payload)
+                derived = None
+        elif isinstance(event, StatsSnapshotEvent):
+            derived = self.stats.apply_snapshot(
+                event.payload,
+                occurred_at=event.occurred_at,
+                emit=self.unified,
+            )
+        else:
+            return super()._on_event(event, now)
+        flt = self.event_filter
+        events: list[Any] = [event] if flt is None or event.event_id in flt else []
+        if derived:
+            events.extend(derived)
+        return Step(events, [])
 
     def _connection_lost(self) -> None:
         self.stats.mark_stale()

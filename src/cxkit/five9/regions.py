@@ -58,6 +58,9 @@ def login_base_url(
 ) -> str:
     """The login base URL (``scheme://host[:port]``) for a region or an explicit base URL.
 
+    ``hosts`` overrides or extends the region map; a value is a host name (``https`` is
+    implied) or a whole base URL (``http://127.0.0.1:8080``).
+
     Raises:
         ConfigError: unknown region, or a base URL that is not ``http(s)://host[:port]``.
     """
@@ -83,4 +86,6 @@ def login_base_url(
     host = table.get(key)
     if host is None:
         raise ConfigError.bad_value("five9.region", region, ", ".join(sorted(table)))
+    if "://" in host:
+        return login_base_url(None, host)
     return f"https://{host}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any, Final
 
 from cxkit.events import AgentState, AgentStateChanged, QueueStatisticsUpdated
@@ -35,11 +35,22 @@ from cxkit.five9.rows import (
     DataSource,
     StatsRow,
 )
+from cxkit.five9.stats_backend import MemoryStatsBackend, StatsBackend
 
-__all__ = ["TOTALS_IDS", "StatsCache", "five9_agent_state"]
+__all__ = [
+    "TOTALS_IDS",
+    "MemoryStatsBackend",
+    "StatsBackend",
+    "StatsCache",
+    "five9_agent_state",
+]
 
 TOTALS_IDS: Final = frozenset({"0", ""})
 """Row ids that carry domain totals rather than one agent or queue."""
+
+# Plain strings: comparing with an enum member costs an attribute lookup per row.
+_AGENT_STATE: Final = str(DataSource.AGENT_STATE)
+_ACD_STATUS: Final = str(DataSource.ACD_STATUS)
 
 _STATES: Final[dict[str, AgentState]] = {
     "LOGGED_OUT": AgentState.LOGGED_OUT,
@@ -67,13 +78,45 @@ def _ms_to_dt(ms: float | None) -> dt.datetime | None:
         return None
 
 
+class _UtcClock:
+    """Aware-UTC datetimes for event stamps, cheap in bursts: ``now()`` is reused within one
+    millisecond (the resolution of Five9's own timestamps) and ``at(ms)`` remembers the last
+    conversion (the frames of a burst often share a ``timeStamp``)."""
+
+    __slots__ = ("_at", "_at_ms", "_now", "_now_s")
+
+    def __init__(self) -> None:
+        self._now_s = 0.0
+        self._now = dt.datetime.fromtimestamp(0, dt.UTC)
+        self._at_ms: float | None = None
+        self._at: dt.datetime | None = None
+
+    def now(self) -> dt.datetime:
+        seconds = time.time()
+        if not 0.0 <= seconds - self._now_s < 0.001:
+            self._now_s = seconds
+            self._now = dt.datetime.fromtimestamp(seconds, dt.UTC)
+        return self._now
+
+    def at(self, ms: float | None) -> dt.datetime | None:
+        if ms != self._at_ms:
+            self._at_ms = ms
+            self._at = _ms_to_dt(ms)
+        return self._at
+
+
+_UTC = _UtcClock()
+
+
 class StatsCache:
-    """In-memory tables of the statistics feed, one per data source, keyed by row id.
+    """Tables of the statistics feed, one per data source, keyed by row id.
 
     Args:
         tenant: the domain (org) id stamped on emitted events.
         stale_after: seconds without any statistics after which :attr:`stale` turns True.
         clock: wall-clock seconds (injectable for tests).
+        backend: where rows are kept (:class:`~cxkit.five9.stats_backend.StatsBackend`);
+            in-process dicts by default.
     """
 
     def __init__(
@@ -82,12 +125,12 @@ class StatsCache:
         tenant: str = "",
         stale_after: float = 3600.0,
         clock: Callable[[], float] = time.time,
+        backend: StatsBackend | None = None,
     ) -> None:
         self.tenant = tenant
         self.stale_after = stale_after
         self._clock = clock
-        self._tables: dict[str, dict[str, StatsRow]] = {}
-        self._totals: dict[str, dict[str, StatsRow]] = {}
+        self._backend: StatsBackend = backend if backend is not None else MemoryStatsBackend()
         self._agent_names: dict[str, str] = {}
         self._agent_ids_by_name: dict[str, str] = {}
         self._queue_names: dict[str, str] = {}
@@ -159,10 +202,14 @@ class StatsCache:
         clears the flag; the tables are kept meanwhile."""
         self._marked_stale = True
 
+    @property
+    def backend(self) -> StatsBackend:
+        """Where the rows are kept."""
+        return self._backend
+
     def clear(self) -> None:
         """Forget every row (names are kept)."""
-        self._tables.clear()
-        self._totals.clear()
+        self._backend.clear()
         self._marked_stale = True
         self.last_update = None
 
@@ -182,9 +229,9 @@ class StatsCache:
         if isinstance(event, StatsUpdateEvent):
             return self.apply_delta(
                 event.payload,
-                occurred_at=event.occurred_at if emit else None,
                 received_at=received_at,
                 emit=emit,
+                timestamp_ms=event.context.timestamp,
             )
         if isinstance(event, StatsSnapshotEvent):
             return self.apply_snapshot(
@@ -202,9 +249,9 @@ class StatsCache:
     ) -> list[Any]:
         """Replace the table of every data source in ``blocks``."""
         emitter = _Emitter(self, occurred_at, received_at)
+        backend = self._backend
         for block in blocks:
             source = block.data_source
-            old = self._tables.get(source, {})
             new: dict[str, StatsRow] = {}
             totals: dict[str, StatsRow] = {}
             for row in block.rows:
@@ -214,13 +261,13 @@ class StatsCache:
                 else:
                     new[key] = row  # a repeated id: the last row wins
             if emit:
+                old = backend.table(source)
                 for key, row in new.items():
                     emitter.changed(source, old.get(key), row)
                 for key, row in old.items():
                     if key not in new:
                         emitter.removed(source, row)
-            self._tables[source] = new
-            self._totals[source] = totals
+            backend.replace(source, new, totals)
         self._loaded = True
         self._marked_stale = False
         self.snapshots += 1
@@ -234,26 +281,33 @@ class StatsCache:
         occurred_at: dt.datetime | None = None,
         received_at: dt.datetime | None = None,
         emit: bool = True,
+        timestamp_ms: float | None = None,
     ) -> list[Any]:
         """Upsert ``added`` and ``updated`` rows, then delete ``removed`` ids.
 
-        With ``emit`` False no unified events are built (the cheapest way to keep a cache)."""
-        emitter = _Emitter(self, occurred_at, received_at)
-        tables = self._tables
+        With ``emit`` False no unified events are built (the cheapest way to keep a cache).
+        ``timestamp_ms`` (the frame's ``timeStamp``) stands in for ``occurred_at`` and is only
+        converted when an event is built. This is the hot path of a supervisor feed: one
+        mapping lookup per block, one store per row, nothing else unless events are wanted."""
+        if not emit:
+            self.upsert(deltas)
+            return []
+        backend = self._backend
+        events: list[Any] = []
+        # Built on the first unified event only: most rows change nothing unified.
+        emitter: _Emitter | None = None
         for delta in deltas:
             source = delta.data_source
-            table = tables.get(source)
-            if table is None:
-                table = tables[source] = {}
-            totals = self._totals.get(source)
-            if totals is None:
-                totals = self._totals[source] = {}
-            agent_rows = emit and source == DataSource.AGENT_STATE
-            queue_rows = emit and source == DataSource.ACD_STATUS
+            table = backend.table(source)
+            totals: MutableMapping[str, StatsRow] | None = None
+            agent_rows = source == _AGENT_STATE
+            queue_rows = source == _ACD_STATUS
             for rows in (delta.added, delta.updated):
                 for row in rows:
                     key = row.id
                     if key in TOTALS_IDS:
+                        if totals is None:
+                            totals = backend.totals(source)
                         totals[key] = row
                         continue
                     previous = table.get(key)
@@ -264,34 +318,82 @@ class StatsCache:
                             or previous.state != row.state  # type: ignore[union-attr]
                             or previous.reason_code_id != row.reason_code_id  # type: ignore[union-attr]
                         ):
+                            if emitter is None:
+                                emitter = _Emitter(
+                                    self, occurred_at, received_at, timestamp_ms, events
+                                )
                             emitter.changed(source, previous, row)
-                    elif queue_rows and previous != row:
-                        emitter.changed(source, previous, row)
+                    elif queue_rows and previous != row and type(row) is AcdStatusRow:
+                        # The commonest unified event of a feed: built inline.
+                        if received_at is None:
+                            received_at = _UTC.now()
+                        if occurred_at is None:
+                            occurred_at = _UTC.at(timestamp_ms) or received_at
+                        events.append(_queue_event(self, row, occurred_at, received_at))
             for key in delta.removed:
                 if key in TOTALS_IDS:
+                    if totals is None:
+                        totals = backend.totals(source)
                     totals.pop(key, None)
                     continue
                 gone = table.pop(key, None)
-                if gone is not None and emit:
+                if gone is not None and agent_rows:
+                    if emitter is None:
+                        emitter = _Emitter(self, occurred_at, received_at, timestamp_ms, events)
                     emitter.removed(source, gone)
         self.deltas += 1
         self.last_update = self._clock()
-        return emitter.events
+        return events
+
+    def upsert(self, deltas: Iterable[StatsDelta]) -> None:
+        """:meth:`apply_delta` without unified events: the leanest loop (one store per row)."""
+        backend = self._backend
+        # The default backend's dicts directly: one lookup per block instead of a call.
+        tables = backend._tables if type(backend) is MemoryStatsBackend else None
+        totals_ids = TOTALS_IDS
+        for delta in deltas:
+            table = tables.get(delta.data_source) if tables is not None else None
+            if table is None:
+                table = backend.table(delta.data_source)
+            for row in delta.added:
+                key = row.id
+                if key in totals_ids:
+                    self._backend.totals(delta.data_source)[key] = row
+                else:
+                    table[key] = row
+            for row in delta.updated:
+                key = row.id
+                if key in totals_ids:
+                    self._backend.totals(delta.data_source)[key] = row
+                else:
+                    table[key] = row
+            for key in delta.removed:
+                if key in totals_ids:
+                    self._backend.totals(delta.data_source).pop(key, None)
+                else:
+                    table.pop(key, None)
+        self.deltas += 1
+        self.last_update = self._clock()
 
     # ------------------------------------------------------------------ queries
 
     def table(self, data_source: str) -> Mapping[str, StatsRow]:
         """The rows of one data source by id (totals rows excluded). Read-only view."""
-        return _ReadOnly(self._tables.get(data_source, {}))
+        return _ReadOnly(self._backend.table(data_source))
 
     def data_sources(self) -> list[str]:
-        """The data sources seen so far."""
-        return sorted(set(self._tables) | {k for k, v in self._totals.items() if v})
+        """The data sources seen so far (with rows or totals)."""
+        backend = self._backend
+        return sorted(
+            source
+            for source in backend.data_sources()
+            if backend.table(source) or backend.totals(source)
+        )
 
     def totals(self, data_source: str, row_id: str | None = None) -> StatsRow | None:
         """The domain-totals row of a data source: id ``row_id`` (``"0"`` or ``""``), or by
         default whichever of the two was sent (``"0"`` first)."""
-        rows = self._totals.get(data_source)
+        rows = self._backend.totals(data_source)
         if not rows:
             return None
         if row_id is not None:
@@ -320,11 +422,11 @@ class StatsCache:
 
     def agents(self) -> Iterator[AgentStateRow]:
         """Every AGENT_STATE row."""
-        return iter(self._tables.get(DataSource.AGENT_STATE, {}).values())  # type: ignore[arg-type]
+        return iter(self._backend.table(_AGENT_STATE).values())  # type: ignore[arg-type]
 
     def queues(self) -> Iterator[AcdStatusRow]:
         """Every ACD_STATUS row (totals excluded)."""
-        return iter(self._tables.get(DataSource.ACD_STATUS, {}).values())  # type: ignore[arg-type]
+        return iter(self._backend.table(_ACD_STATUS).values())  # type: ignore[arg-type]
 
     def agent_state_events(self) -> list[AgentStateChanged]:
         """One :class:`AgentStateChanged` per known agent (a wallboard's initial picture)."""
@@ -334,7 +436,7 @@ class StatsCache:
         return emitter.events
 
     def _lookup(self, source: str, key: str, by_name: dict[str, str]) -> StatsRow | None:
-        table = self._tables.get(source)
+        table = self._backend.table(source)
         if not table:
             return None
         row = table.get(key)
@@ -348,7 +450,7 @@ class StatsCache:
 class _ReadOnly(Mapping[str, StatsRow]):
     __slots__ = ("_data",)
 
-    def __init__(self, data: dict[str, StatsRow]) -> None:
+    def __init__(self, data: Mapping[str, StatsRow]) -> None:
         self._data = data
 
     def __getitem__(self, key: str) -> StatsRow:
@@ -364,25 +466,32 @@ class _ReadOnly(Mapping[str, StatsRow]):
 class _Emitter:
     """Builds unified events for one applied frame (timestamps computed once per frame)."""
 
-    __slots__ = ("_cache", "_occurred", "_received", "events")
+    __slots__ = ("_cache", "_occurred", "_received", "_timestamp_ms", "events")
 
     def __init__(
-        self, cache: StatsCache, occurred: dt.datetime | None, received: dt.datetime | None
+        self,
+        cache: StatsCache,
+        occurred: dt.datetime | None,
+        received: dt.datetime | None,
+        timestamp_ms: float | None = None,
+        events: list[Any] | None = None,
     ) -> None:
         self._cache = cache
         self._occurred = occurred
         self._received = received
-        self.events: list[Any] = []
+        self._timestamp_ms = timestamp_ms
+        self.events: list[Any] = [] if events is None else events
 
     def _stamps(self) -> tuple[dt.datetime, dt.datetime]:
+        # Computed on the first event of a frame only: most deltas change nothing unified.
         if self._received is None:
-            self._received = dt.datetime.now(dt.UTC)
+            self._received = _UTC.now()
         if self._occurred is None:
-            self._occurred = self._received
+            self._occurred = _UTC.at(self._timestamp_ms) or self._received
         return self._occurred, self._received
 
     def changed(self, source: str, old: StatsRow | None, new: StatsRow) -> None:
-        if source == DataSource.AGENT_STATE:
+        if source == _AGENT_STATE:
             if not isinstance(new, AgentStateRow):
                 return
             if (
@@ -393,11 +502,11 @@ class _Emitter:
                 return
             previous = five9_agent_state(old.state) if isinstance(old, AgentStateRow) else None
             self._agent(new, five9_agent_state(new.state), previous)
-        elif source == DataSource.ACD_STATUS and isinstance(new, AcdStatusRow) and old != new:
-            self._queue(new)
+        elif source == _ACD_STATUS and isinstance(new, AcdStatusRow) and old != new:
+            self.queue(new)
 
     def removed(self, source: str, row: StatsRow) -> None:
-        if source == DataSource.AGENT_STATE and isinstance(row, AgentStateRow):
+        if source == _AGENT_STATE and isinstance(row, AgentStateRow):
             previous = five9_agent_state(row.state)
             if previous is not AgentState.LOGGED_OUT:
                 self._agent(row, AgentState.LOGGED_OUT, previous, keep_vendor_state=False)
@@ -429,23 +538,28 @@ class _Emitter:
             )
         )
 
-    def _queue(self, row: AcdStatusRow) -> None:
+    def queue(self, row: AcdStatusRow) -> None:
+        """A queue's figures changed."""
         occurred, received = self._stamps()
-        longest = row.current_longest_queue_time
-        self.events.append(
-            QueueStatisticsUpdated(
-                vendor="five9",
-                tenant=self._cache.tenant,
-                occurred_at=occurred,
-                received_at=received,
-                raw=row,
-                queue_id=row.id,
-                queue_name=self._cache._queue_names.get(row.id),
-                calls_waiting=row.calls_in_queue,
-                longest_wait_seconds=None if longest is None else longest / 1000.0,
-                agents_logged_in=row.agents_logged_in,
-                agents_ready=row.agents_in_queue,
-                agents_not_ready=row.agents_not_ready_for_calls,
-                agents_on_interaction=row.agents_on_call,
-            )
-        )
+        self.events.append(_queue_event(self._cache, row, occurred, received))
+
+
+def _queue_event(
+    cache: StatsCache, row: AcdStatusRow, occurred: dt.datetime, received: dt.datetime
+) -> QueueStatisticsUpdated:
+    longest = row.current_longest_queue_time
+    return QueueStatisticsUpdated(
+        vendor="five9",
+        tenant=cache.tenant,
+        occurred_at=occurred,
+        received_at=received,
+        raw=row,
+        queue_id=row.id,
+        queue_name=cache._queue_names.get(row.id),
+        calls_waiting=row.calls_in_queue,
+        longest_wait_seconds=None if longest is None else longest / 1000.0,
+        agents_logged_in=row.agents_logged_in,
+        agents_ready=row.agents_in_queue,
+        agents_not_ready=row.agents_not_ready_for_calls,
+        agents_on_interaction=row.agents_on_call,
+    )

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import tempfile
 from collections.abc import AsyncIterator, Iterable
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from cxkit.errors import NotFoundError
+from cxkit.errors import ForbiddenError, NotFoundError
 from cxkit.five9._namespace import Namespace
 from cxkit.five9.client import STATS_ROOT
 from cxkit.five9.models import (
     Campaign,
     Disposition,
+    ReasonCode,
     Recording,
     RecordingView,
     Skill,
@@ -20,7 +25,12 @@ from cxkit.five9.models import (
     User,
 )
 
+if TYPE_CHECKING:
+    from cxkit.five9.client import Five9Client
+
 __all__ = ["SupervisorAPI"]
+
+SEATS_PERMISSION = "CAN_VIEW_ACTIVE_SESSIONS"
 
 
 class SupervisorAPI(Namespace):
@@ -28,6 +38,11 @@ class SupervisorAPI(Namespace):
 
     role = "supervisor"
     _me = "supervisors/{supId}"
+
+    def __init__(self, client: Five9Client) -> None:
+        super().__init__(client)
+        # skill id -> (expiry on the client's clock, snapshot): see queue_cache_ttl
+        self._snapshots: dict[str, tuple[float, SkillSnapshot | None]] = {}
 
     # -- domain metadata
 
@@ -50,6 +65,37 @@ class SupervisorAPI(Namespace):
     async def agent_groups(self) -> list[Any]:
         """``GET orgs/{orgId}/agent_groups``."""
         return await self._call("GET", "orgs/{orgId}/agent_groups") or []
+
+    async def campaign_profiles(self) -> list[Any]:
+        """``GET orgs/{orgId}/campaign_profiles`` (``[{id, name}]``)."""
+        return await self._call("GET", "orgs/{orgId}/campaign_profiles") or []
+
+    async def reason_codes(self) -> list[ReasonCode]:
+        """``GET orgs/{orgId}/reason_codes``."""
+        return await self._call("GET", "orgs/{orgId}/reason_codes", list[ReasonCode]) or []
+
+    async def user_sessions(self) -> list[Any]:
+        """``GET orgs/{orgId}/user_sessions``: who is logged in (ids for :meth:`logout_user`)."""
+        return await self._call("GET", "orgs/{orgId}/user_sessions") or []
+
+    async def application_seats(self) -> Any:
+        """``GET orgs/{orgId}/application_seats`` (undocumented). The user's permissions are
+        checked first, as peers do: without ``CAN_VIEW_ACTIVE_SESSIONS`` this raises
+        :class:`~cxkit.errors.ForbiddenError` without calling the endpoint."""
+        permissions = await self.user_permissions()
+        if SEATS_PERMISSION not in permissions:
+            raise ForbiddenError(
+                f"application_seats needs the {SEATS_PERMISSION} permission, which this "
+                "Five9 user lacks (checked with users/{userId}/permissions; not called)",
+                vendor="five9",
+                status=403,
+                code=SEATS_PERMISSION,
+            )
+        return await self._call("GET", "orgs/{orgId}/application_seats")
+
+    async def estimated_wait_time(self, skill_group_id: str, media_type: str = "3000") -> Any:
+        """``GET orgs/{orgId}/ewt/group/{skillGroupId}/{mediaTypeId}``."""
+        return await self._call("GET", f"orgs/{{orgId}}/ewt/group/{skill_group_id}/{media_type}")
 
     async def campaign_action(
         self, campaign_id: str, action: Literal["start", "stop", "reset"]
@@ -75,6 +121,22 @@ class SupervisorAPI(Namespace):
         """``GET supervisors/{supId}/agents``."""
         return await self._call("GET", "{me}/agents") or []
 
+    async def agent(self, agent_id: str, *, include_skills: bool = False) -> User | None:
+        """``GET supervisors/{supId}/agents/{agentId}[?include=skills]`` (the skills, with
+        ``isActive``, are in the raw body; see :meth:`agent_skills`)."""
+        params = {"include": "skills"} if include_skills else None
+        return await self._one("GET", f"{{me}}/agents/{agent_id}", User, params=params)
+
+    async def agent_skills(self, agent_id: str) -> dict[str, bool]:
+        """An agent's skills as skill id -> active (``?include=skills``)."""
+        body = await self._call("GET", f"{{me}}/agents/{agent_id}", params={"include": "skills"})
+        skills = body.get("skills", []) if isinstance(body, dict) else []
+        return {
+            str(s.get("id")): bool(s.get("isActive"))
+            for s in skills
+            if isinstance(s, dict) and s.get("id") is not None
+        }
+
     async def set_agent_presence(
         self, agent_id: str, ready_channels: Iterable[str], not_ready_reason_code_id: str = "0"
     ) -> None:
@@ -95,8 +157,19 @@ class SupervisorAPI(Namespace):
         await self._call("PUT", f"{{me}}/agents/{agent_id}/active_skills", json=list(skill_ids))
 
     async def skill_snapshot(self, skill_id: str) -> SkillSnapshot | None:
-        """``GET supervisors/{supId}/skills/{skillId}/snapshot``."""
-        return await self._one("GET", f"{{me}}/skills/{skill_id}/snapshot", SkillSnapshot)
+        """``GET supervisors/{supId}/skills/{skillId}/snapshot``. With the client's
+        ``queue_cache_ttl`` an answer is reused that long (one peer shares queue answers for
+        2 s to stay under Five9's rate limits)."""
+        ttl = self._client.queue_cache_ttl
+        now = self._client._clock()
+        if ttl:
+            cached = self._snapshots.get(skill_id)
+            if cached is not None and cached[0] > now:
+                return cached[1]
+        snapshot = await self._one("GET", f"{{me}}/skills/{skill_id}/snapshot", SkillSnapshot)
+        if ttl:
+            self._snapshots[skill_id] = (now + ttl, snapshot)
+        return snapshot
 
     # -- statistics
 
@@ -107,6 +180,12 @@ class SupervisorAPI(Namespace):
     async def set_stats_filter_settings(self, settings: StatsFilterSettings) -> None:
         """``PUT supervisors/{supId}/stats_filter_settings``."""
         await self._call("PUT", "{me}/stats_filter_settings", json=settings)
+
+    async def stats_metadata(self, statistic_type: str | None = None) -> list[Any]:
+        """``GET supervisors/{supId}/stats_metadata[/{statisticType}]``."""
+        tail = f"/{statistic_type}" if statistic_type else ""
+        body = await self._call("GET", f"{{me}}/stats_metadata{tail}")
+        return body if isinstance(body, list) else [] if body is None else [body]
 
     async def request_full_statistics(self) -> None:
         """``PUT supervisors/{supId}/request_full_statistics`` (204): the socket then gets a
@@ -145,6 +224,13 @@ class SupervisorAPI(Namespace):
         )
         return view or RecordingView(id=view_id)
 
+    async def recording_view(self, agent_id: str, view_id: str) -> RecordingView:
+        """``GET .../recording_views/{viewId}``: the current page again."""
+        view = await self._call(
+            "GET", f"{{me}}/agents/{agent_id}/recording_views/{view_id}", RecordingView
+        )
+        return view or RecordingView(id=view_id)
+
     async def delete_recording_view(self, agent_id: str, view_id: str) -> None:
         """``DELETE .../recording_views/{viewId}``."""
         await self._call("DELETE", f"{{me}}/agents/{agent_id}/recording_views/{view_id}")
@@ -168,13 +254,50 @@ class SupervisorAPI(Namespace):
                 with contextlib.suppress(NotFoundError):
                     await self.delete_recording_view(agent_id, page.id)
 
-    async def download_recording(self, agent_id: str, recording_id: str) -> bytes:
-        """``GET /strsvcs/rs/svc/agents/{agentId}/recordings/{id}?download=true`` (bytes)."""
-        response = await self._client.request(
+    def iter_recording(
+        self, agent_id: str, recording_id: str, *, chunk_size: int = 64 * 1024
+    ) -> AsyncIterator[bytes]:
+        """A recording's bytes as they arrive (``GET /strsvcs/rs/svc/agents/{agentId}/
+        recordings/{id}?download=true``, ``Accept: */*``), never whole in memory."""
+        return self._client.stream_bytes(
             "GET",
             f"{STATS_ROOT}/agents/{agent_id}/recordings/{recording_id}",
             role="supervisor",
             params={"download": "true"},
             headers={"Accept": "*/*"},
+            chunk_size=chunk_size,
         )
-        return response.content
+
+    async def save_recording(
+        self,
+        agent_id: str,
+        recording_id: str,
+        path: str | os.PathLike[str],
+        *,
+        chunk_size: int = 64 * 1024,
+    ) -> int:
+        """Stream a recording into ``path`` and return its size in bytes. The file appears
+        only once complete (written to a temporary file beside it, then renamed), so a
+        broken download never leaves a truncated recording behind."""
+        target = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                async for chunk in self.iter_recording(
+                    agent_id, recording_id, chunk_size=chunk_size
+                ):
+                    # Disk writes of a chunk are short; a thread per chunk would cost more.
+                    handle.write(chunk)
+                    size += len(chunk)
+            await asyncio.to_thread(os.replace, tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return size
+
+    async def download_recording(self, agent_id: str, recording_id: str) -> bytes:
+        """A whole recording as bytes (small files; prefer :meth:`iter_recording` or
+        :meth:`save_recording` for long calls)."""
+        return b"".join([c async for c in self.iter_recording(agent_id, recording_id)])

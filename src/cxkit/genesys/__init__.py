@@ -17,6 +17,7 @@ For blocking code wrap the same client: ``cxkit.sync.syncify(GenesysClient(...))
 from __future__ import annotations
 
 from cxkit.genesys import topics
+from cxkit.genesys.api.analytics import AnalyticsJobFailed
 from cxkit.genesys.client import GENESYS, GenesysClient
 from cxkit.genesys.events import TopicEvent
 from cxkit.genesys.exceptions import (
@@ -34,7 +35,7 @@ from cxkit.genesys.exceptions import (
     RolloverFailure,
     SubscriptionFailure,
 )
-from cxkit.genesys.models import NULL, EntityListing
+from cxkit.genesys.models import NULL, EntityListing, interval, iso_datetime
 from cxkit.genesys.normalize import Normalizer
 from cxkit.genesys.notifications import Channel, NotificationHub
 from cxkit.genesys.oauth import (
@@ -50,9 +51,11 @@ from cxkit.genesys.oauth import (
     generate_pkce_code_verifier,
     logout_url,
 )
-from cxkit.genesys.paging import AnalyticsPaginator, Paginator
+from cxkit.genesys.paging import AnalyticsPaginator, BodyPaginator, Paginator
 from cxkit.genesys.protocol import ChannelProblem, ChannelSettings, NotificationSession
 from cxkit.genesys.regions import REGIONS, GatewayConfig, Region, region, resolve_hosts
+from cxkit.genesys.tls import mtls_context, mtls_context_from_contents, tls_context
+from cxkit.genesys.transport import DefaultTransport, HttpRequestOptions, Pacer, Transport
 
 __all__ = [
     "GENESYS",
@@ -61,9 +64,11 @@ __all__ = [
     "REASON",
     "REGIONS",
     "AccessToken",
+    "AnalyticsJobFailed",
     "AnalyticsPaginator",
     "AuthorizationCode",
     "AuthorizationFailure",
+    "BodyPaginator",
     "Channel",
     "ChannelException",
     "ChannelExpiring",
@@ -72,15 +77,18 @@ __all__ = [
     "ChannelSettings",
     "ClientCredentials",
     "ConnectionFailure",
+    "DefaultTransport",
     "EntityListing",
     "GatewayConfig",
     "GenesysClient",
+    "HttpRequestOptions",
     "InitializationFailure",
     "LifetimeExtensionFailure",
     "Normalizer",
     "NotificationHub",
     "NotificationSession",
     "PKCEPair",
+    "Pacer",
     "Paginator",
     "ReceiveFailure",
     "ReconnectFailure",
@@ -91,11 +99,17 @@ __all__ = [
     "SAML2Bearer",
     "SubscriptionFailure",
     "TopicEvent",
+    "Transport",
     "authorize_url",
     "compute_pkce_code_challenge",
     "generate_pkce_code_verifier",
+    "interval",
+    "iso_datetime",
     "logout_url",
+    "mtls_context",
+    "mtls_context_from_contents",
     "region",
     "resolve_hosts",
+    "tls_context",
     "topics",
 ]

@@ -21,16 +21,22 @@ Retries are explicit (:class:`cxkit.config.RetryPolicy`): 429 honours ``Retry-Af
 cap (180 s), 502/503/504 back off, 500 only when asked (``retry_500=True``), 501 never. The
 official SDKs' logging options map to :class:`cxkit.config.LoggingConfig`; the SDKs' config
 file (INI or JSON, same sections and keys) is read with ``config_file=`` and reloaded live.
+
+The HTTP side is pluggable like the SDKs' ``AbstractHttpClient`` (see
+:mod:`cxkit.genesys.transport`): ``pre_hook``/``post_hook``, a custom ``transport`` and
+optional ``pacing`` (spacing between request starts, and a pause of the whole backlog on a
+429). TLS: ``ssl=`` takes a context from :mod:`cxkit.genesys.tls` (custom CA, mutual TLS).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
@@ -43,15 +49,27 @@ from cxkit.genesys.api.conversations import ConversationsAPI
 from cxkit.genesys.api.notifications import NotificationsAPI
 from cxkit.genesys.api.presence import PresenceAPI
 from cxkit.genesys.api.routing import RoutingAPI
+from cxkit.genesys.api.scim import ScimAPI
 from cxkit.genesys.api.tokens import TokensAPI
+from cxkit.genesys.api.usage import UsageAPI
 from cxkit.genesys.api.users import UsersAPI
 from cxkit.genesys.models import encode_body
 from cxkit.genesys.oauth import ClientCredentials, Grant, OAuth
 from cxkit.genesys.regions import GatewayConfig, Hosts, Region, resolve_hosts
+from cxkit.genesys.transport import (
+    DefaultTransport,
+    HttpRequestOptions,
+    Pacer,
+    PostHook,
+    PreHook,
+    Transport,
+    call_hook,
+)
 
 if TYPE_CHECKING:
     import ssl as ssl_module
 
+    from cxkit.genesys.notifications import Channel, NotificationHub
     from cxkit.settings import Settings, SettingsWatcher
 
 __all__ = ["GENESYS", "GENESYS_TIMEOUTS", "GenesysClient"]
@@ -136,7 +154,14 @@ class GenesysClient:
         refresh_token_wait: seconds concurrent callers wait for a token renewal (10).
         on_retry: called with a :class:`~cxkit.core.http.RetryEvent` before each retry
             (the Go SDK's request/response log hooks).
-        ssl: an ``ssl.SSLContext`` (custom CA, mTLS) or False to disable verification.
+        pre_hook, post_hook: one-argument hooks around every request (token requests
+            included): ``pre_hook(HttpRequestOptions)`` may change or stop the request,
+            ``post_hook(APIResponse)`` sees every answer (see :mod:`cxkit.genesys.transport`).
+        transport: replace the HTTP layer (anything with ``async do(options)``).
+        pacing: a :class:`~cxkit.genesys.transport.Pacer`, or seconds between request starts
+            (then every queued request also waits out a 429's ``Retry-After``).
+        ssl: an ``ssl.SSLContext`` (:func:`cxkit.genesys.tls.mtls_context` for mutual TLS or
+            a custom CA) or False to disable verification.
         clock, sleep: injectable time for tests.
     """
 
@@ -165,6 +190,10 @@ class GenesysClient:
         refresh_access_token: bool | None = None,
         refresh_token_wait: float | None = None,
         on_retry: Callable[[RetryEvent], Any] | None = None,
+        pre_hook: PreHook | None = None,
+        post_hook: PostHook | None = None,
+        transport: Transport | None = None,
+        pacing: Pacer | float | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
         pool_size: int = DEFAULTS.pool_size,
         environ: Mapping[str, str] | None = None,
@@ -191,6 +220,12 @@ class GenesysClient:
         self._live_reload = settings.live_reload if live_reload is None else live_reload
         self._watcher: SettingsWatcher | None = None
         self._retry_500 = retry_500
+        self._user_on_retry = on_retry
+        self._pre_hook = pre_hook
+        self._post_hook = post_hook
+        self._transport: Transport | None = None
+        self._pacer: Pacer | None = None
+        self._plain = True  # no hook, transport or pacer: the one-call fast path
         self.settings_applied = 0
         self._settings_waiter: asyncio.Future[Settings] | None = None
 
@@ -215,7 +250,7 @@ class GenesysClient:
             headers=headers,
             user_agent=user_agent or f"cxkit/{__version__} (genesys)",
             logging=settings.logging or DEFAULTS.logging,
-            on_retry=on_retry,
+            on_retry=self._on_retry,
             sleep=sleep,
             ssl=ssl,
             pool_size=pool_size,
@@ -230,6 +265,7 @@ class GenesysClient:
                     "client_secret", None, "the OAuth client's secret (with client_id)"
                 )
             grant = ClientCredentials(client_id, Secret(client_secret))
+        self._default_transport = DefaultTransport(self._http)
         self.oauth = OAuth(
             self._http,
             self.hosts.login_url,
@@ -239,8 +275,11 @@ class GenesysClient:
             advisory_window=advisory_window,
             refresh_timeout=settings.refresh_token_wait_max,
             clock=clock,
+            send=self.send,
         )
         self._http.auth = self.oauth
+        self.set_transport(transport)
+        self.set_pacing(pacing, clock=clock, sleep=sleep)
         self.last_response: APIResponse | None = None
         """The answer to the latest call made through this client (any task)."""
         self._users = UsersAPI(self)
@@ -250,6 +289,8 @@ class GenesysClient:
         self._analytics = AnalyticsAPI(self)
         self._tokens = TokensAPI(self)
         self._notifications = NotificationsAPI(self)
+        self._usage = UsageAPI(self)
+        self._scim = ScimAPI(self)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -376,22 +417,131 @@ class GenesysClient:
         if json is not _UNSET:
             content = encode_body(json)
             send_headers = _JSON_HEADERS if headers is None else {**_JSON_HEADERS, **headers}
-        response = await self._http.request(
-            method,
-            path,
-            params=_query(params) if params else None,
-            content=content,
-            headers=send_headers,
-            raise_for_status=raise_for_status,
-            retry=retry,
-            timeout=timeout,
-            auth=auth,
-        )
+        if self._plain:
+            response = await self._http.request(
+                method,
+                path,
+                params=_query(params) if params else None,
+                content=content,
+                headers=send_headers,
+                raise_for_status=raise_for_status,
+                retry=retry,
+                timeout=timeout,
+                auth=auth,
+            )
+        else:
+            response = await self.send(
+                HttpRequestOptions(
+                    method=method.upper(),
+                    url=path,
+                    params=_query(params) if params else None,
+                    headers=dict(send_headers or {}),
+                    body=content,
+                    auth=auth,
+                    raise_for_status=raise_for_status,
+                    retry=retry,
+                    timeout=timeout,
+                )
+            )
         self.last_response = response
         holder = _capture.get()
         if holder is not None:
             holder.append(response)
         return response
+
+    async def send(self, options: HttpRequestOptions) -> APIResponse:
+        """Send one request through pacing, ``pre_hook``, the transport and ``post_hook``
+        (what :meth:`request` and token requests use; the SDKs' ``do(request_options)``)."""
+        pacer = self._pacer
+        if pacer is not None:
+            await pacer.wait()
+        if self._pre_hook is not None:
+            await call_hook(self._pre_hook, options)
+        transport = self._transport or self._default_transport
+        post_hook = self._post_hook
+        if post_hook is None:
+            return await transport.do(options)
+        wanted_raise = options.raise_for_status
+        options.raise_for_status = False  # the hook sees error answers too
+        response = await transport.do(options)
+        await call_hook(post_hook, response)
+        if wanted_raise and response.status >= 400:
+            raise self._http._status_error(response)
+        return response
+
+    @property
+    def transport(self) -> Transport:
+        """The transport in use (:class:`~cxkit.genesys.transport.DefaultTransport` unless
+        replaced)."""
+        return self._transport or self._default_transport
+
+    def set_transport(self, transport: Transport | None) -> None:
+        """Replace the HTTP layer (None: back to the default). The SDKs' ``set_http_client``."""
+        if transport is not None and not callable(getattr(transport, "do", None)):
+            raise ConfigError.bad_value(
+                "transport", type(transport).__name__, "an object with async do(options)"
+            )
+        self._transport = transport
+        self._refresh_plain()
+
+    @property
+    def pre_hook(self) -> PreHook | None:
+        """Called with every :class:`~cxkit.genesys.transport.HttpRequestOptions` before it
+        is sent."""
+        return self._pre_hook
+
+    @pre_hook.setter
+    def pre_hook(self, hook: PreHook | None) -> None:
+        self._pre_hook = hook
+        self._refresh_plain()
+
+    @property
+    def post_hook(self) -> PostHook | None:
+        """Called with every :class:`~cxkit.core.http.APIResponse` (errors included)."""
+        return self._post_hook
+
+    @post_hook.setter
+    def post_hook(self, hook: PostHook | None) -> None:
+        self._post_hook = hook
+        self._refresh_plain()
+
+    @property
+    def pacer(self) -> Pacer | None:
+        """The pacing in force, if any."""
+        return self._pacer
+
+    def set_pacing(
+        self,
+        pacing: Pacer | float | None,
+        *,
+        suspend_on_429: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Space request starts ``pacing`` seconds apart (a :class:`Pacer` for full control;
+        None: no pacing). With ``suspend_on_429`` every queued request also waits out the
+        ``Retry-After`` of a 429."""
+        if pacing is None or isinstance(pacing, Pacer):
+            self._pacer = pacing
+        else:
+            self._pacer = Pacer(pacing, suspend_on_429=suspend_on_429, clock=clock, sleep=sleep)
+        self._refresh_plain()
+
+    def _refresh_plain(self) -> None:
+        self._plain = (
+            self._transport is None
+            and self._pre_hook is None
+            and self._post_hook is None
+            and self._pacer is None
+        )
+
+    async def _on_retry(self, event: RetryEvent) -> None:
+        pacer = self._pacer
+        if pacer is not None and event.status == 429:
+            pacer.suspend(event.delay)
+        hook = self._user_on_retry
+        if hook is not None:
+            await call_hook(hook, event)
 
     @overload
     async def call(
@@ -425,6 +575,11 @@ class GenesysClient:
         holder: list[APIResponse] = []
         token = _capture.set(holder)
         try:
+            wrapped = getattr(call, "__wrapped__", None)
+            if inspect.iscoroutinefunction(wrapped) and not inspect.iscoroutinefunction(call):
+                # Through cxkit.sync the method arrives as its blocking wrapper (which cannot
+                # block here, on the loop): call the coroutine function behind it.
+                call = wrapped
             awaitable = call(*args, **kwargs) if callable(call) else call
             data = await awaitable
         finally:
@@ -469,3 +624,29 @@ class GenesysClient:
     def notifications(self) -> NotificationsAPI:
         """Notification channels, subscriptions and available topics (REST)."""
         return self._notifications
+
+    @property
+    def usage(self) -> UsageAPI:
+        """The Usage API: request counts by client, user, endpoint and status (429s)."""
+        return self._usage
+
+    @property
+    def scim(self) -> ScimAPI:
+        """SCIM 2.0 users (``startIndex``/``count`` paging)."""
+        return self._scim
+
+    # ----------------------------------------------------------------- notifications
+
+    def channel(self, topics: Iterable[str] = (), **options: Any) -> Channel:
+        """A :class:`~cxkit.genesys.notifications.Channel` of this client (not opened yet:
+        ``async with client.channel(topics) as channel``). Through :mod:`cxkit.sync` this
+        gives a blocking channel: ``with sync_client.channel(topics) as ch: for e in ch``."""
+        from cxkit.genesys.notifications import Channel
+
+        return Channel(self, topics, **options)
+
+    def hub(self, **options: Any) -> NotificationHub:
+        """A :class:`~cxkit.genesys.notifications.NotificationHub` of this client."""
+        from cxkit.genesys.notifications import NotificationHub
+
+        return NotificationHub(self, **options)

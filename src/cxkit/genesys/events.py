@@ -27,11 +27,14 @@ __all__ = [
     "ObservationBody",
     "ObservationData",
     "ObservationMetric",
+    "OutOfOfficeBody",
     "PresenceBody",
     "PresenceDefinitionRef",
     "QueueMemberBody",
     "RoutingStatusBody",
     "RoutingStatusRef",
+    "StationBody",
+    "StationRef",
     "SystemMessageBody",
     "TopicEvent",
     "TopicName",
@@ -82,13 +85,42 @@ class RoutingStatusBody(_Body):
     error_info: Any = None
 
 
+class OutOfOfficeBody(_Body):
+    """``v2.users.{id}.outofoffice`` (also the ``outOfOffice`` of activity events)."""
+
+    user: EntityRef | None = None
+    active: bool | None = None
+    indefinite: bool | None = None
+    start_date: dt.datetime | None = None
+    end_date: dt.datetime | None = None
+
+
+class StationRef(_Body):
+    """A station in a station event."""
+
+    id: str | None = None
+    associated_user: EntityRef | None = None
+    associated_date: dt.datetime | None = None
+    default_user: EntityRef | None = None
+    provider_info: dict[str, Any] | None = None
+
+
+class StationBody(_Body):
+    """``v2.users.{id}.station``: the station the user is associated with now (absent when
+    disassociated) and the previous one."""
+
+    associated_station: StationRef | None = None
+    last_associated_station: StationRef | None = None
+    default_station: StationRef | None = None
+
+
 class ActivityBody(_Body):
     """``v2.users.{id}.activity``: routing status and presence together."""
 
     id: str | None = None
     routing_status: RoutingStatusRef | None = None
     presence: PresenceBody | None = None
-    out_of_office: Any = None
+    out_of_office: OutOfOfficeBody | None = None
     active_queue_ids: list[str] | None = None
     date_active_queues_changed: dt.datetime | None = None
 
@@ -235,18 +267,30 @@ class EventMetadata(msgspec.Struct, gc=False):
     type: str | None = None
 
 
+class Envelope(msgspec.Struct, gc=False):
+    """A topic event with its body left undecoded (any key order): the decoder's path for
+    frames whose ``topicName`` does not come first."""
+
+    topicName: str
+    eventBody: msgspec.Raw = msgspec.Raw(b"null")
+    version: str | int | None = None
+    metadata: EventMetadata | None = None
+
+
 B = TypeVar("B")
 
 
 class TopicName(NamedTuple):
     """A parsed topic name: its family template, the ids in it, whether the family is
-    known, and the family's body type and one-pass frame decoder (None: plain JSON)."""
+    known, and the family's body type, one-pass frame decoder and body-only decoder (None:
+    plain JSON)."""
 
     family: str
     ids: tuple[str, ...]
     known: bool
     body_type: type[Any] | None = None
     decoder: Any = None
+    body_decoder: Any = None
 
 
 _NO_ROUTE: Final = TopicName("", (), False)

@@ -21,16 +21,25 @@ from typing import Any, Final, Generic, TypeVar
 
 import msgspec
 
+from cxkit.errors import UsageError
+
 __all__ = [
     "NULL",
+    "AggregateData",
+    "AggregateMetric",
+    "AggregateResult",
     "AnalyticsConversation",
     "AnalyticsConversationQueryResponse",
+    "AnalyticsJobResults",
     "AnalyticsParticipant",
     "AnalyticsSegment",
     "AnalyticsSession",
+    "AsyncQueryResponse",
+    "AsyncQueryStatus",
     "AvailableTopic",
     "ChannelTopic",
     "Conversation",
+    "ConversationAggregateQueryResponse",
     "Cursors",
     "EntityListing",
     "ErrorBody",
@@ -49,14 +58,22 @@ __all__ = [
     "QueueObservationResult",
     "RoutingStatus",
     "RoutingStatusValue",
+    "ScimListing",
+    "ScimUser",
     "StatisticalSummary",
     "SystemPresence",
     "TokenInfo",
+    "UsageExecution",
+    "UsageQueryResults",
+    "UsageRow",
     "User",
     "UserPresence",
     "UserPresenceUpdate",
     "UserState",
+    "UsersSearchResponse",
     "encode_body",
+    "interval",
+    "iso_datetime",
 ]
 
 T = TypeVar("T")
@@ -115,6 +132,27 @@ def encode_body(body: Any) -> bytes:
     if isinstance(body, (dict, list)):
         body = _prune(body)
     return _encoder.encode(body)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def iso_datetime(moment: dt.datetime) -> str:
+    """``yyyy-MM-ddTHH:mm:ss.SSSZ`` in UTC, the Platform API's datetime format (a naive
+    datetime is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def interval(start: dt.datetime, end: dt.datetime | dt.timedelta) -> str:
+    """An analytics ``interval``: ``start/end`` in UTC (``end`` may be a duration).
+    Avoid "now" as the end of a details query: data for the last minutes is still arriving."""
+    finish = start + end if isinstance(end, dt.timedelta) else end
+    if finish <= start:
+        raise UsageError(f"an interval must end after it starts ({start} .. {finish})")
+    return f"{iso_datetime(start)}/{iso_datetime(finish)}"
 
 
 # --------------------------------------------------------------------------- base
@@ -498,6 +536,136 @@ class AnalyticsConversationQueryResponse(GenesysModel):
     conversations: list[AnalyticsConversation] = msgspec.field(default_factory=list)
     aggregations: Any = None
     total_hits: int | None = None
+
+
+class AsyncQueryResponse(GenesysModel):
+    """``POST .../details/jobs``: the job's id."""
+
+    job_id: str
+
+
+class AsyncQueryStatus(GenesysModel):
+    """``GET .../details/jobs/{jobId}``: ``state`` is QUEUED, PENDING, FULFILLED, FAILED,
+    CANCELLED or EXPIRED (kept as a string)."""
+
+    state: str
+    error_message: str | None = None
+    expiration_date: dt.datetime | None = None
+    submission_date: dt.datetime | None = None
+    completion_date: dt.datetime | None = None
+
+
+class AnalyticsJobResults(GenesysModel):
+    """One page of a job's results; ``cursor`` is None on the last page."""
+
+    conversations: list[AnalyticsConversation] = msgspec.field(default_factory=list)
+    cursor: str | None = None
+    data_availability_date: dt.datetime | None = None
+
+
+class AggregateMetric(GenesysModel):
+    """One metric of an aggregate: ``stats`` has ``count``, ``sum``, ``min``, ``max``..."""
+
+    metric: str | None = None
+    qualifier: str | None = None
+    stats: StatisticalSummary | None = None
+
+
+class AggregateData(GenesysModel):
+    """The metrics of one interval."""
+
+    interval: str | None = None
+    metrics: list[AggregateMetric] = msgspec.field(default_factory=list)
+
+
+class AggregateResult(GenesysModel):
+    """One group of an aggregates answer."""
+
+    group: dict[str, str] = msgspec.field(default_factory=dict)
+    data: list[AggregateData] = msgspec.field(default_factory=list)
+
+
+class ConversationAggregateQueryResponse(GenesysModel):
+    """``POST /api/v2/analytics/conversations/aggregates/query``."""
+
+    results: list[AggregateResult] = msgspec.field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- search, SCIM
+
+
+class UsersSearchResponse(GenesysModel):
+    """``POST /api/v2/users/search`` (and ``GET ...?q64=``)."""
+
+    results: list[User] = msgspec.field(default_factory=list)
+    total: int | None = None
+    page_count: int | None = None
+    page_size: int | None = None
+    page_number: int | None = None
+    previous_page: str | None = None
+    current_page: str | None = None
+    next_page: str | None = None
+    types: list[str] | None = None
+
+
+class ScimUser(GenesysModel):
+    """A SCIM 2.0 user (``userName``, ``displayName``, ``emails``...)."""
+
+    id: str | None = None
+    user_name: str | None = None
+    display_name: str | None = None
+    active: bool | None = None
+    title: str | None = None
+    emails: list[dict[str, Any]] | None = None
+    schemas: list[str] | None = None
+    meta: dict[str, Any] | None = None
+
+
+class ScimListing(msgspec.Struct, Generic[T], kw_only=True, omit_defaults=True):
+    """A SCIM ListResponse: ``Resources``, ``totalResults``, ``startIndex`` (1-based),
+    ``itemsPerPage``."""
+
+    resources: list[T] = msgspec.field(default_factory=list, name="Resources")
+    total_results: int | None = msgspec.field(default=None, name="totalResults")
+    start_index: int | None = msgspec.field(default=None, name="startIndex")
+    items_per_page: int | None = msgspec.field(default=None, name="itemsPerPage")
+    schemas: list[str] | None = None
+
+
+# --------------------------------------------------------------------------- usage
+
+
+class UsageExecution(GenesysModel):
+    """``POST /api/v2/usage/query``: where the results will be."""
+
+    execution_id: str
+    results_uri: str | None = None
+
+
+class UsageRow(GenesysModel):
+    """One group of usage figures (the grouped-by fields are set)."""
+
+    client_id: str | None = None
+    client_name: str | None = None
+    organization_id: str | None = None
+    user_id: str | None = None
+    template_uri: str | None = None
+    http_method: str | None = None
+    date: dt.datetime | None = None
+    status200: int | None = None
+    status300: int | None = None
+    status400: int | None = None
+    status500: int | None = None
+    status429: int | None = None
+    requests: int | None = None
+
+
+class UsageQueryResults(GenesysModel):
+    """``GET /api/v2/usage/query/{executionId}/results``; ``query_status`` is Running,
+    Complete or Failed."""
+
+    results: list[UsageRow] = msgspec.field(default_factory=list)
+    query_status: str | None = None
 
 
 # --------------------------------------------------------------------------- tokens

@@ -24,6 +24,8 @@ import datetime as dt
 from collections import OrderedDict
 from typing import Any, Final
 
+import msgspec
+
 from cxkit.events import (
     AgentState,
     AgentStateChanged,
@@ -152,7 +154,9 @@ class Normalizer:
                 tenant=self.tenant,
                 occurred_at=utcnow(),
                 type=event.family,
-                payload=body,
+                # plain JSON, so the unified event reads the same whether or not this
+                # library has a typed body for the family
+                payload=msgspec.to_builtins(body) if isinstance(body, msgspec.Struct) else body,
                 raw={"topic": event.topic},
             )
         ]

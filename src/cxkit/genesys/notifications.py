@@ -39,7 +39,7 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -78,7 +78,6 @@ from cxkit.genesys.protocol import (
     ChannelSettings,
     NotificationSession,
     RolloverRequested,
-    SubscriptionConfirmed,
 )
 
 if TYPE_CHECKING:
@@ -716,14 +715,8 @@ class Channel:
             if current:  # a retired or not-yet-current stream's states are internal
                 await self._deliver_to_app(event)
             return
-        if isinstance(event, RolloverRequested):
-            if current and not self._closed:
-                self._spawn(self.rollover(event.reason))
-            await self._deliver_to_app(event)
-            return
-        if isinstance(event, SubscriptionConfirmed):
-            await self._deliver_to_app(event)
-            return
+        if isinstance(event, RolloverRequested) and current and not self._closed:
+            self._spawn(self.rollover(event.reason))
         await self._deliver_to_app(event)
 
     async def _deliver_to_app(self, event: Any) -> None:
@@ -773,8 +766,23 @@ class _Slot:
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
-        self.wire: dict[str, tuple[str, ...]] = {}  # wire topic -> expanded topics
+        # wire topic -> its expanded topics; None for a plain topic (it is its own single
+        # part: no tuple per topic, which is most of them in a large hub)
+        self.wire: dict[str, tuple[str, ...] | None] = {}
         self.used = 0
+
+    def parts(self) -> Iterator[str]:
+        """Every expanded topic held."""
+        for topic, parts in self.wire.items():
+            if parts is None:
+                yield topic
+            else:
+                yield from parts
+
+
+def _split(topic: str) -> tuple[str, ...] | None:
+    """A combined topic's parts, or None for a plain topic."""
+    return tuple(_topics.expand(topic)) if "?" in topic else None
 
 
 class NotificationHub:
@@ -889,12 +897,12 @@ class NotificationHub:
                 return
             wire = _topics.combine(new) if self.combine else new
             cap = self.max_topics_per_channel
-            plan: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
+            plan: dict[int, list[tuple[str, tuple[str, ...] | None]]] = {}
             room = [cap - slot.used for slot in self._slots]
             fresh_used: list[int] = []
             for topic in wire:
-                parts = tuple(_topics.expand(topic))
-                cost = self._cost(topic, len(parts))
+                parts = _split(topic)
+                cost = self._cost(topic, 1 if parts is None else len(parts))
                 if cost > cap:
                     raise UsageError(f"topic {topic!r} alone exceeds {cap} topics")
                 for index, free in enumerate(room):
@@ -922,7 +930,7 @@ class NotificationHub:
                 )
             await asyncio.gather(*(self._apply(index, items) for index, items in plan.items()))
 
-    async def _apply(self, index: int, items: list[tuple[str, tuple[str, ...]]]) -> None:
+    async def _apply(self, index: int, items: list[tuple[str, tuple[str, ...] | None]]) -> None:
         wire_topics = [topic for topic, _ in items]
         if index < len(self._slots):
             slot = self._slots[index]
@@ -939,10 +947,15 @@ class NotificationHub:
             slot = _Slot(channel)
             self._slots.append(slot)
             await channel.open()
+        rejected = slot.channel.rejected
         for topic, parts in items:
-            if topic in slot.channel.rejected:
+            if topic in rejected:
                 continue
             slot.wire[topic] = parts
+            if parts is None:
+                slot.used += 1
+                self._where[topic] = slot
+                continue
             slot.used += self._cost(topic, len(parts))
             for part in parts:
                 self._where[part] = slot
@@ -960,12 +973,12 @@ class NotificationHub:
                 removed = by_slot.get(id(slot))
                 if not removed:
                     continue
-                remaining = [
-                    part for parts in slot.wire.values() for part in parts if part not in removed
-                ]
+                remaining = [part for part in slot.parts() if part not in removed]
                 wire = _topics.combine(remaining) if self.combine else remaining
-                slot.wire = {topic: tuple(_topics.expand(topic)) for topic in wire}
-                slot.used = sum(self._cost(t, len(p)) for t, p in slot.wire.items())
+                slot.wire = {topic: _split(topic) for topic in wire}
+                slot.used = sum(
+                    1 if p is None else self._cost(t, len(p)) for t, p in slot.wire.items()
+                )
                 await slot.channel.set_topics(wire)
 
     # ----------------------------------------------------------------- lifecycle

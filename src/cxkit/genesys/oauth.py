@@ -33,7 +33,7 @@ import logging
 import secrets
 import string
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
@@ -47,6 +47,7 @@ from cxkit.errors import (
     TokenRefreshError,
     UsageError,
 )
+from cxkit.genesys.transport import DefaultTransport, HttpRequestOptions
 
 if TYPE_CHECKING:
     from cxkit.core.http import APIResponse, HTTPClient
@@ -165,11 +166,31 @@ def _basic(client_id: str, client_secret: Secret | str) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def _secret(value: Secret | str | None) -> Secret | None:
-    return None if value is None else value if isinstance(value, Secret) else Secret(value)
+def _secret(value: Secret | str) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        # a bytes or None secret would be sent as "b'...'" / "None": say so instead
+        raise UsageError(f"a secret must be a str, got {type(value).__name__}")
+    return Secret(value)
 
 
-@dataclass(frozen=True, slots=True)
+def _optional_secret(value: Secret | str | None) -> Secret | None:
+    return None if value is None else _secret(value)
+
+
+def _init(obj: object, **values: Any) -> None:
+    """Set the fields of a frozen dataclass from a hand-written ``__init__``."""
+    for name, value in values.items():
+        object.__setattr__(obj, name, value)
+
+
+# The grants are frozen dataclasses with a hand-written ``__init__``: secrets may be given as
+# plain ``str`` (what type checkers accept) and are always stored as :class:`Secret` (what
+# the attributes are typed as), so a grant never shows a secret in its repr.
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class ClientCredentials:
     """Server-to-server grant. ``form_auth`` sends the id and secret in the form body
     instead of a Basic header (observed to work; not documented)."""
@@ -179,8 +200,11 @@ class ClientCredentials:
     form_auth: bool = False
     reusable: ClassVar[bool] = True
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "client_secret", _secret(self.client_secret))
+    def __init__(
+        self, client_id: str, client_secret: str | Secret, form_auth: bool = False
+    ) -> None:
+        """``client_secret`` may be a plain string; it is kept as a :class:`Secret`."""
+        _init(self, client_id=client_id, client_secret=_secret(client_secret), form_auth=form_auth)
 
     def request(self) -> tuple[dict[str, str], str | None]:
         """The token request: (form, Authorization header or None)."""
@@ -194,7 +218,7 @@ class ClientCredentials:
         return {"grant_type": "client_credentials"}, _basic(self.client_id, self.client_secret)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class SAML2Bearer:
     """Exchange a SAML2 assertion from your identity provider for a token."""
 
@@ -204,9 +228,21 @@ class SAML2Bearer:
     assertion: Secret = field(repr=False)
     reusable: ClassVar[bool] = True  # the assertion may be re-presented until it expires
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "client_secret", _secret(self.client_secret))
-        object.__setattr__(self, "assertion", _secret(self.assertion))
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str | Secret,
+        org_name: str,
+        assertion: str | Secret,
+    ) -> None:
+        """``client_secret`` and ``assertion`` (base64 SAML) are kept as :class:`Secret`."""
+        _init(
+            self,
+            client_id=client_id,
+            client_secret=_secret(client_secret),
+            org_name=org_name,
+            assertion=_secret(assertion),
+        )
 
     def request(self) -> tuple[dict[str, str], str | None]:
         """The token request: (form, Authorization header or None)."""
@@ -218,7 +254,7 @@ class SAML2Bearer:
         return form, _basic(self.client_id, self.client_secret)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class AuthorizationCode:
     """Exchange the ``code`` your redirect URI received; renewed later by refresh token."""
 
@@ -228,9 +264,21 @@ class AuthorizationCode:
     redirect_uri: str
     reusable: ClassVar[bool] = False  # a code is single-use
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "client_secret", _secret(self.client_secret))
-        object.__setattr__(self, "code", _secret(self.code))
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str | Secret,
+        code: str | Secret,
+        redirect_uri: str,
+    ) -> None:
+        """``client_secret`` and ``code`` are kept as :class:`Secret`."""
+        _init(
+            self,
+            client_id=client_id,
+            client_secret=_secret(client_secret),
+            code=_secret(code),
+            redirect_uri=redirect_uri,
+        )
 
     def request(self) -> tuple[dict[str, str], str | None]:
         """The token request: (form, Authorization header or None)."""
@@ -242,7 +290,7 @@ class AuthorizationCode:
         return form, _basic(self.client_id, self.client_secret)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PKCE:
     """Public-client code exchange with the verifier behind the ``code_challenge`` you sent
     to ``/oauth/authorize``. No client secret and no Basic header."""
@@ -254,9 +302,21 @@ class PKCE:
     reusable: ClassVar[bool] = False
     client_secret: ClassVar[None] = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "code_verifier", _secret(self.code_verifier))
-        object.__setattr__(self, "code", _secret(self.code))
+    def __init__(
+        self,
+        client_id: str,
+        code_verifier: str | Secret,
+        code: str | Secret,
+        redirect_uri: str,
+    ) -> None:
+        """``code_verifier`` and ``code`` are kept as :class:`Secret`."""
+        _init(
+            self,
+            client_id=client_id,
+            code_verifier=_secret(code_verifier),
+            code=_secret(code),
+            redirect_uri=redirect_uri,
+        )
 
     def request(self) -> tuple[dict[str, str], str | None]:
         """The token request: (form, Authorization header or None)."""
@@ -270,7 +330,7 @@ class PKCE:
         return form, None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RefreshToken:
     """Start from a refresh token you stored earlier. ``client_secret`` None = a public
     (PKCE) client: the id goes in the form, no Basic header."""
@@ -280,16 +340,26 @@ class RefreshToken:
     client_secret: Secret | None = field(default=None, repr=False)
     reusable: ClassVar[bool] = False
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "client_secret", _secret(self.client_secret))
-        object.__setattr__(self, "refresh_token", _secret(self.refresh_token))
+    def __init__(
+        self,
+        client_id: str,
+        refresh_token: str | Secret,
+        client_secret: str | Secret | None = None,
+    ) -> None:
+        """``refresh_token`` and ``client_secret`` are kept as :class:`Secret`."""
+        _init(
+            self,
+            client_id=client_id,
+            refresh_token=_secret(refresh_token),
+            client_secret=_optional_secret(client_secret),
+        )
 
     def request(self) -> tuple[dict[str, str], str | None]:
         """The token request: (form, Authorization header or None)."""
         return _refresh_request(self.client_id, self.client_secret, self.refresh_token)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class AccessToken:
     """A token obtained elsewhere (the official SDKs' ``access_token`` setting). It is used
     as is and never renewed: a 401 surfaces as :class:`cxkit.errors.UnauthorizedError`."""
@@ -300,8 +370,9 @@ class AccessToken:
     client_id: ClassVar[None] = None
     client_secret: ClassVar[None] = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "access_token", _secret(self.access_token))
+    def __init__(self, access_token: str | Secret, expires_in: float | None = None) -> None:
+        """``access_token`` is kept as a :class:`Secret`."""
+        _init(self, access_token=_secret(access_token), expires_in=expires_in)
 
 
 Grant = ClientCredentials | SAML2Bearer | AuthorizationCode | PKCE | RefreshToken | AccessToken
@@ -353,6 +424,8 @@ def token_error(status: int, body: Any, *, refreshing: bool = False) -> AuthErro
 
 # --------------------------------------------------------------------------- provider
 
+_FORM = "application/x-www-form-urlencoded"
+
 # The token endpoint is retried on throttling and gateway errors only; a 4xx is final.
 _TOKEN_RETRY = RetryPolicy(max_retries=2, min_wait=0.2, max_wait=5.0)
 
@@ -376,6 +449,8 @@ class OAuth:
         refresh_timeout: how long concurrent callers wait for a renewal (the SDKs'
             ``refresh_token_wait_time``, 10 s).
         clock: monotonic seconds (tests inject a fake clock).
+        send: how token requests are sent (the client passes its hook- and transport-aware
+            ``send``; default: straight through ``http``).
     """
 
     def __init__(
@@ -389,8 +464,10 @@ class OAuth:
         advisory_window: float = DEFAULTS.token_advisory_window,
         refresh_timeout: float = DEFAULTS.token_refresh_timeout,
         clock: Callable[[], float] = time.monotonic,
+        send: Callable[[HttpRequestOptions], Awaitable[APIResponse]] | None = None,
     ) -> None:
         self._http = http
+        self._send = send if send is not None else DefaultTransport(http).do
         self.login_url = login_url.rstrip("/")
         self._grant: Grant | None = grant
         self._grant_used = False
@@ -541,17 +618,19 @@ class OAuth:
         previous: Token | None = None,
     ) -> Token:
         self.token_requests += 1
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "Content-Type": _FORM}
         if basic is not None:
             headers["Authorization"] = basic
-        response: APIResponse = await self._http.request(
-            "POST",
-            f"{self.login_url}/oauth/token",
-            data=form,
-            headers=headers,
-            auth=False,
-            raise_for_status=False,
-            retry=_TOKEN_RETRY,
+        response = await self._send(
+            HttpRequestOptions(
+                method="POST",
+                url=f"{self.login_url}/oauth/token",
+                headers=headers,
+                body=urlencode(form).encode(),
+                auth=False,
+                raise_for_status=False,
+                retry=_TOKEN_RETRY,
+            )
         )
         body = response.body
         if not 200 <= response.status < 300:

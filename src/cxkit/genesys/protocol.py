@@ -35,11 +35,11 @@ import contextlib
 import datetime as dt
 import itertools
 import logging
-import re
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Protocol
 
 import msgspec
@@ -57,6 +57,7 @@ from cxkit.errors import TokenExpiredError
 from cxkit.genesys import topics as _topics
 from cxkit.genesys.events import (
     ChannelMetadataBody,
+    Envelope,
     EventMetadata,
     SystemMessageBody,
     TopicEvent,
@@ -90,6 +91,7 @@ _VENDOR: Final = "genesys"
 _HEARTBEAT: Final = "websocket heartbeat"
 _PONG: Final = "pong"
 _PING_FRAME: Final = '{"message":"ping"}'
+_CHANNEL_METADATA: Final = _topics.CHANNEL_METADATA
 _encode: Final = msgspec.json.Encoder().encode
 
 # --------------------------------------------------------------------------- events
@@ -173,65 +175,89 @@ _reply_decoder: Final = msgspec.json.Decoder(_Reply)
 _any_decoder: Final = msgspec.json.Decoder()
 _TOPIC_FIRST: Final = '{"topicName":"'
 _TOPIC_SPACED: Final = '{"topicName": "'
-_TOPIC_RE: Final = re.compile(r'"topicName"\s*:\s*"([^"\\]*)"')
-
-
-def _peek_topic(data: str) -> str | None:
-    """The ``topicName`` value, found without decoding (Genesys sends it first)."""
-    start = 14 if data.startswith(_TOPIC_FIRST) else 15 if data.startswith(_TOPIC_SPACED) else 0
-    if start:
-        end = data.find('"', start)
-        if end > 0:
-            return data[start:end]
-    match = _TOPIC_RE.search(data)
-    return match.group(1) if match else None
-
-
+_envelope_decode: Final = msgspec.json.Decoder(Envelope).decode
 _parse: Final = _topics.parse
+_cached_route: Final = _topics.cached_route
 _generic_decode: Final = _topics.GENERIC_EVENT_DECODER.decode
+_plain_decode: Final = _any_decoder.decode
 
 
 def decode_frame(data: str | bytes, *, channel_id: str | None = None) -> Any:
     """Decode one server frame into a :class:`TopicEvent`, a reply (:class:`_Reply`),
     :class:`UnhandledMessage` or :class:`ChannelProblem`. Never raises.
 
-    Fast path: the topic name is peeked from the text, its (cached) family picks a decoder,
-    and the whole frame is decoded in one pass straight into ``TopicEvent[Body]`` (no
-    intermediate dicts). Bodies that do not fit their type fall back to plain JSON."""
+    Fast path (the layouts the service sends: ``topicName`` first, compact or with a space):
+    the topic name is peeked from the text, its cached family picks a decoder, and the whole
+    frame is decoded in one pass straight into ``TopicEvent[Body]`` (no intermediate dicts).
+    Any other layout (keys reordered, indented) takes two passes: the envelope with the body
+    left raw, then the body with its family's decoder. Bodies that do not fit their type
+    arrive as plain JSON."""
     if not isinstance(data, str):
         data = bytes(data).decode("utf-8", "replace")
-    # Inlined peek of the common compact form: {"topicName":"...".
     if data.startswith(_TOPIC_FIRST):
         end = data.find('"', 14)
         topic = data[14:end] if end > 0 else None
+    elif data.startswith(_TOPIC_SPACED):
+        end = data.find('"', 15)
+        topic = data[15:end] if end > 0 else None
     else:
-        topic = _peek_topic(data)
-    if topic is not None:
-        route = _parse(topic)
-        decoder = route.decoder
-        try:
-            if decoder is not None:
-                try:
-                    event = decoder.decode(data)
-                except msgspec.ValidationError:
-                    event = _generic_decode(data)
-            else:
-                event = _generic_decode(data)
-        except msgspec.ValidationError:
-            return _decode_loose(data, channel_id)
-        except msgspec.DecodeError as exc:
-            return _not_json(data, exc, channel_id)
-        if event.topic != topic:  # escaped characters, or "topicName" inside the body first
-            return _decode_loose(data, channel_id)
-        event.route = route
-        if channel_id is not None:
-            event.channel_id = channel_id
-        return event
+        # Any other layout (reordered, indented): two passes beat searching the text.
+        return _decode_any_layout(data, channel_id)
+    if topic is None:
+        return _decode_any_layout(data, channel_id)
+    route = _cached_route(topic) or _parse(topic)
+    decoder = route.decoder
     try:
-        obj = _any_decoder.decode(data)
+        if decoder is not None:
+            try:
+                event = decoder.decode(data)
+            except msgspec.ValidationError:
+                event = _generic_decode(data)
+        else:
+            event = _generic_decode(data)
+    except msgspec.ValidationError:
+        return _decode_loose(data, channel_id)
     except msgspec.DecodeError as exc:
         return _not_json(data, exc, channel_id)
-    return _interpret(obj, data, channel_id)
+    if event.topic != topic:  # an escaped character in the name: use the decoded one
+        return _decode_any_layout(data, channel_id)
+    event.route = route
+    if channel_id is not None:
+        event.channel_id = channel_id
+    return event
+
+
+def _decode_any_layout(data: str, channel_id: str | None) -> Any:
+    """Envelope first (any key order and spacing), then the body by its family."""
+    try:
+        envelope = _envelope_decode(data)
+    except msgspec.ValidationError:
+        return _decode_loose(data, channel_id)  # a reply, or a topic event of odd types
+    except msgspec.DecodeError as exc:
+        return _not_json(data, exc, channel_id)
+    topic = envelope.topicName
+    route = _cached_route(topic) or _parse(topic)
+    raw = envelope.eventBody
+    body: Any
+    try:
+        body_decoder = route.body_decoder
+        if body_decoder is None:
+            body = _plain_decode(raw)
+        else:
+            try:
+                body = body_decoder.decode(raw)
+            except msgspec.ValidationError:
+                body = _plain_decode(raw)
+    except msgspec.DecodeError as exc:  # cannot happen for a Raw msgspec validated
+        return _not_json(data, exc, channel_id)
+    return TopicEvent(
+        topic=topic,
+        body=body,
+        version=envelope.version,
+        metadata=envelope.metadata,
+        route=route,
+        channel_id=channel_id,
+    )
 
 
 def _not_json(data: str, exc: Exception, channel_id: str | None) -> ChannelProblem:
@@ -337,6 +363,9 @@ class ChannelSettings:
         resubscribe_on_no_longer_subscribed: re-subscribe when the service says another
             channel took a topic over (off by default: two consumers would fight).
         emit_heartbeats: deliver heartbeats and pongs as events (normally consumed).
+        log_heartbeats: log each heartbeat at INFO (default: on when the environment
+            variable ``PURECLOUD_LOG_HEARTBEAT`` is ``true``/``1``, as go-gcloudcx does;
+            read when the settings are made, never at import).
     """
 
     heartbeat_timeout: float = DEFAULTS.genesys_heartbeat_interval * 1.5
@@ -350,6 +379,11 @@ class ChannelSettings:
     resubscribe_on_reconnect: bool = True
     resubscribe_on_no_longer_subscribed: bool = False
     emit_heartbeats: bool = False
+    log_heartbeats: bool = field(default_factory=lambda: _env_flag("PURECLOUD_LOG_HEARTBEAT"))
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class ChannelBackend(Protocol):
@@ -541,19 +575,23 @@ class NotificationSession:
     def receive_text(self, data: str, now: float) -> Step:
         """A frame: heartbeats and replies are consumed, topic events delivered."""
         self._last_frame = now
-        step = Step()
         if self._retired:
-            return step
-        item = decode_frame(data, channel_id=self.channel_id)
+            return Step()
+        channel = self.channel
+        item = decode_frame(data, channel_id=channel.id if channel is not None else None)
         if type(item) is TopicEvent:
             topic = item.topic
-            if topic == _topics.CHANNEL_METADATA:
+            if topic == _CHANNEL_METADATA:
+                step = Step()
                 self._on_metadata(item, step, now)
-            elif topic.startswith("v2.system"):
+                return step
+            if topic.startswith("v2.system"):
+                step = Step()
                 self._on_system(item, step, now)
-            else:
-                step.events.append(item)
-        elif isinstance(item, _Reply):
+                return step
+            return Step([item])  # the hot path: one ordinary event
+        step = Step()
+        if isinstance(item, _Reply):
             self._on_reply(item, step, now)
         elif isinstance(item, ChannelProblem):
             log.warning("%s: skipped a malformed frame: %s", self.name, item.error.message)
@@ -602,24 +640,27 @@ class NotificationSession:
         return step
 
     def next_deadline(self) -> float | None:
-        """The earliest timer (None when nothing is scheduled)."""
+        """The earliest timer (None when nothing is scheduled). Asked after every frame, so
+        it allocates nothing."""
         if self._retired or self._reconnect is not None:
             return None
-        candidates: list[float] = []
+        best = self.expires_at
         if self._connected:
-            candidates.append(self._last_frame + self.settings.heartbeat_timeout)
+            watchdog = self._last_frame + self.settings.heartbeat_timeout
+            if best is None or watchdog < best:
+                best = watchdog
             for value in (
                 self._pong_deadline,
                 self._next_ping,
                 self._closing_deadline,
                 self._extend_at,
             ):
-                if value is not None:
-                    candidates.append(value)
-            candidates.extend(deadline for _, _, deadline in self._pending.values())
-        if self.expires_at is not None:
-            candidates.append(self.expires_at)
-        return min(candidates) if candidates else None
+                if value is not None and value < best:
+                    best = value
+            if self._pending:
+                for _, _, deadline in self._pending.values():
+                    best = min(best, deadline)
+        return best
 
     def on_closed(self, code: int | None, reason: str, now: float) -> Step:
         """The socket ended: decide between a quiet end (retired/closed by us), the
@@ -781,6 +822,8 @@ class NotificationSession:
             self._pong_deadline = None
         elif text == _HEARTBEAT:
             self.heartbeats += 1
+            if self.settings.log_heartbeats:
+                log.info("%s: heartbeat %d", self.name, self.heartbeats)
         if self.settings.emit_heartbeats:
             step.emit(event)
 

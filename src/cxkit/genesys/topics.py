@@ -25,9 +25,11 @@ from cxkit.genesys.events import (
     ConversationBody,
     DetailEventBody,
     ObservationBody,
+    OutOfOfficeBody,
     PresenceBody,
     QueueMemberBody,
     RoutingStatusBody,
+    StationBody,
     SystemMessageBody,
     TopicEvent,
     TopicName,
@@ -51,6 +53,7 @@ __all__ = [
     "queue_users",
     "user_activity",
     "user_conversations",
+    "user_out_of_office",
     "user_presence",
     "user_routing_status",
     "user_station",
@@ -84,6 +87,11 @@ def user_activity(user_id: str) -> str:
 def user_station(user_id: str) -> str:
     """``v2.users.{id}.station``."""
     return f"v2.users.{user_id}.station"
+
+
+def user_out_of_office(user_id: str) -> str:
+    """``v2.users.{id}.outofoffice``."""
+    return f"v2.users.{user_id}.outofoffice"
 
 
 def user_conversations(user_id: str, media: str | None = None) -> str:
@@ -188,40 +196,42 @@ def _is_id_position(parts: list[str], index: int, part: str) -> bool:
 
 def combine(topics: Iterable[str], *, max_length: int = MAX_COMBINED_LENGTH) -> list[str]:
     """Pack topics sharing an entity prefix into combined topics of at most ``max_length``
-    characters; topics that cannot be combined pass through unchanged. Order is kept by
+    characters; topics that cannot be combined pass through unchanged (the same string
+    objects: a hub of 10,000 plain topics keeps one copy of each name). Order is kept by
     first appearance of each prefix."""
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[tuple[str, str]]] = {}  # prefix -> [(suffix, expanded topic)]
     singles: list[str] = []
     for topic in expand_all(topics):
         split = _split_entity(topic)
         if split is None:
             singles.append(topic)
             continue
-        groups.setdefault(split[0], []).append(split[1])
+        groups.setdefault(split[0], []).append((split[1], topic))
     out: list[str] = []
-    for prefix, suffixes in groups.items():
-        if len(suffixes) == 1:
-            out.append(f"{prefix}.{suffixes[0]}")
+    for prefix, members in groups.items():
+        if len(members) == 1:
+            out.append(members[0][1])
             continue
-        current: list[str] = []
+        current: list[tuple[str, str]] = []
         length = len(prefix) + 1
-        for suffix in suffixes:
+        for member in members:
+            suffix = member[0]
             extra = len(suffix) + (1 if current else 0)
             if current and length + extra > max_length:
                 out.append(_pack(prefix, current))
                 current, length = [], len(prefix) + 1
                 extra = len(suffix)
-            current.append(suffix)
+            current.append(member)
             length += extra
         out.append(_pack(prefix, current))
     out.extend(singles)
     return out
 
 
-def _pack(prefix: str, suffixes: list[str]) -> str:
-    if len(suffixes) == 1:
-        return f"{prefix}.{suffixes[0]}"
-    return prefix + "?" + "&".join(suffixes)
+def _pack(prefix: str, members: list[tuple[str, str]]) -> str:
+    if len(members) == 1:
+        return members[0][1]
+    return prefix + "?" + "&".join(suffix for suffix, _ in members)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -238,6 +248,8 @@ _FAMILIES: dict[str, type[Any]] = {
     "v2.users.{id}.presence": PresenceBody,
     "v2.users.{id}.routingStatus": RoutingStatusBody,
     "v2.users.{id}.activity": ActivityBody,
+    "v2.users.{id}.station": StationBody,
+    "v2.users.{id}.outofoffice": OutOfOfficeBody,
     "v2.users.{id}.conversations": ConversationBody,
     "v2.routing.queues.{id}.conversations": ConversationBody,
     "v2.routing.queues.{id}.users": QueueMemberBody,
@@ -278,9 +290,7 @@ for _kind in (
     _FAMILIES[f"v2.detail.events.conversation.{{id}}.{_kind}"] = DetailEventBody
 # Known families without a typed body here (delivered as plain JSON, still recognised).
 for _template in (
-    "v2.users.{id}.station",
     "v2.users.{id}.tokens",
-    "v2.users.{id}.outofoffice",
     "v2.users.{id}.geolocation",
     "v2.users.{id}.conversationsummary",
     "v2.users.{id}.workflow",
@@ -293,44 +303,61 @@ for _template in (
     _FAMILIES.setdefault(_template, object)
 
 
-def _build_trie(templates: Iterable[str]) -> dict[str, Any]:
+def _build_trie(templates: Iterable[str], *, fold: bool = False) -> dict[str, Any]:
     root: dict[str, Any] = {}
     for template in templates:
         node = root
         for word in template.split("."):
-            node = node.setdefault(word, {})
-        node[""] = template  # leaf marker
+            node = node.setdefault(word if word == _ID or not fold else word.lower(), {})
+        node[""] = template  # leaf marker (the template's own spelling)
     return root
 
 
 _TRIE: Final = _build_trie(_FAMILIES)
+# Genesys matches topic names case-insensitively (``routingstatus`` = ``routingStatus``);
+# names are looked up as sent first, then folded.
+_FOLDED_TRIE: Final = _build_trie(_FAMILIES, fold=True)
+
+
+def _walk(trie: dict[str, Any], parts: list[str], fold: bool) -> tuple[str, tuple[str, ...]] | None:
+    node = trie
+    ids: list[str] = []
+    for word in parts:
+        child = node.get(word.lower() if fold else word)
+        if child is None:
+            child = node.get(_ID)
+            if child is None:
+                return None
+            ids.append(word)
+        node = child
+    family = node.get("")
+    return (family, tuple(ids)) if family is not None else None
 
 
 def _parse_uncached(topic: str) -> TopicName:
     parts = topic.split(".")
-    node: dict[str, Any] | None = _TRIE
-    ids: list[str] = []
-    for word in parts:
-        assert node is not None
-        child = node.get(word)
-        if child is None and _ID in node:
-            child = node[_ID]
-            ids.append(word)
-        if child is None:
-            node = None
-            break
-        node = child
-    if node is not None and "" in node:
-        family = node[""]
-        return TopicName(family, tuple(ids), True, body_type(family), _EVENT_DECODERS.get(family))
+    found = _walk(_TRIE, parts, False) or _walk(_FOLDED_TRIE, parts, True)
+    if found is not None:
+        family, ids = found
+        return TopicName(
+            family,
+            ids,
+            True,
+            body_type(family),
+            event_decoder(family),
+            _body_decoder(family),
+        )
     # Unknown family: id-like segments become {id}.
     generic_ids = tuple(p for p in parts if _looks_like_id(p))
     family = ".".join(_ID if _looks_like_id(p) else p for p in parts)
-    return TopicName(family, generic_ids, False, None, None)
+    return TopicName(family, generic_ids, False)
 
 
 _CACHE_LIMIT: Final = 65_536
 _cache: dict[str, TopicName] = {}
+cached_route: Final = _cache.get
+"""``cached_route(topic)``: the parsed name if :func:`parse` has seen it (hot-path lookup
+without a function frame; the cache is only ever cleared, never replaced)."""
 
 
 def parse(topic: str) -> TopicName:
@@ -344,24 +371,36 @@ def parse(topic: str) -> TopicName:
     return found
 
 
-_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
-    family: msgspec.json.Decoder(kind) for family, kind in _FAMILIES.items() if kind is not object
-}
+# Decoders are built the first time a family is seen (building all ~45 at import would cost
+# tens of milliseconds of every program's start-up); many families share one body type.
 _ANY: Final = msgspec.json.Decoder()
-_EVENT_DECODERS: dict[str, msgspec.json.Decoder[TopicEvent[Any]]] = {
-    family: msgspec.json.Decoder(TopicEvent[kind])  # type: ignore[valid-type]
-    for family, kind in _FAMILIES.items()
-    if kind is not object
-}
+_body_decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+_event_decoders: dict[type[Any], msgspec.json.Decoder[TopicEvent[Any]]] = {}
 GENERIC_EVENT_DECODER: Final[msgspec.json.Decoder[TopicEvent[Any]]] = msgspec.json.Decoder(
     TopicEvent[Any]
 )
 
 
+def _body_decoder(family: str) -> msgspec.json.Decoder[Any] | None:
+    kind = body_type(family)
+    if kind is None:
+        return None
+    decoder = _body_decoders.get(kind)
+    if decoder is None:
+        decoder = _body_decoders[kind] = msgspec.json.Decoder(kind)
+    return decoder
+
+
 def event_decoder(family: str) -> msgspec.json.Decoder[TopicEvent[Any]] | None:
     """A one-pass decoder of whole frames of ``family`` into ``TopicEvent[Body]`` (None when
     the family has no typed body)."""
-    return _EVENT_DECODERS.get(family)
+    kind = body_type(family)
+    if kind is None:
+        return None
+    decoder = _event_decoders.get(kind)
+    if decoder is None:
+        decoder = _event_decoders[kind] = msgspec.json.Decoder(TopicEvent[kind])  # type: ignore[valid-type]
+    return decoder
 
 
 def body_type(family: str) -> type[Any] | None:
@@ -373,7 +412,7 @@ def body_type(family: str) -> type[Any] | None:
 def decode_body(family: str, raw: Any) -> tuple[Any, bool]:
     """Decode a raw ``eventBody`` for ``family``: (typed body, True), or (plain JSON, False)
     when the family has no typed body or the body does not fit it."""
-    decoder = _DECODERS.get(family)
+    decoder = _body_decoder(family)
     if decoder is not None:
         try:
             return decoder.decode(raw), True

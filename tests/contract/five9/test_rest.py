@@ -133,6 +133,8 @@ async def test_rest_migration_relogs_in_on_the_new_data_center(emu: Emulator) ->
     assert await asyncio.wait_for(client.supervisor.users(), T)
     assert client.api_base != before
     assert client.logins == 2
+    # the old DC answered "service migrated"; the new login was resumed from RELOGIN
+    assert list(client.state_history)[-2:] == [("supervisor", "RELOGIN"), ("supervisor", "WORKING")]
 
 
 async def test_errors_carry_the_five9_detail(emu: Emulator) -> None:

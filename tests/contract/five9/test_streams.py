@@ -1,93 +1,33 @@
-"""Five9 agent and supervisor sockets against the emulator (and a raw WebSocket server for
-frames the emulator never sends), over real loopback sockets."""
+"""Five9 agent and supervisor sockets against the emulator, over real loopback sockets:
+statistics (cache equal to the emulator's truth, also after drops), keepalive with pongs
+stopped, migration, restarts, duplicates, malformed and unknown frames, agent events."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import base64
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from cxkit.core.session import ConnectTarget
 from cxkit.events import (
     AgentStateChanged,
     InteractionEnded,
     InteractionStarted,
+    QueueStatisticsUpdated,
+    StreamGap,
     StreamState,
 )
-from cxkit.five9.client import Five9EventStream
 from cxkit.five9.errors import DuplicateConnectionError
-from cxkit.five9.events import EventId, Five9Event
-from cxkit.five9.protocol import AgentStreamSession, ConnectRequest, MalformedFrame
-from cxkit.five9.rows import DataSource
+from cxkit.five9.events import EventId, SkillQueueEvent
+from cxkit.five9.protocol import MalformedFrame
 
-from .conftest import FAST_RECONNECT, Emulator
+from .conftest import Emulator
+from .helpers import Collector, T, assert_cache_matches_truth, is_id
 
 pytestmark = pytest.mark.asyncio
-T = 10.0
 
-
-class Collector:
-    """Collects every event of a stream; waits for a predicate without sleeping."""
-
-    def __init__(self, stream: Five9EventStream) -> None:
-        self.events: list[Any] = []
-        self._changed = asyncio.Event()
-        stream.on("*", self._add)
-
-    def _add(self, event: Any) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    async def wait_for(
-        self, predicate: Callable[[Any], bool], timeout: float = T, *, start: int = 0
-    ) -> Any:
-        """The first event from index ``start`` on that matches (waits for it)."""
-
-        async def scan() -> Any:
-            seen = start
-            while True:
-                for event in self.events[seen:]:
-                    if predicate(event):
-                        return event
-                seen = len(self.events)
-                self._changed.clear()
-                await self._changed.wait()
-
-        return await asyncio.wait_for(scan(), timeout)
-
-    def ids(self) -> list[int]:
-        return [e.event_id for e in self.events if isinstance(e, Five9Event)]
-
-
-def is_id(event_id: int) -> Callable[[Any], bool]:
-    return lambda e: isinstance(e, Five9Event) and e.event_id == event_id
-
-
-def truth_rows(state: dict[str, Any], source: str) -> dict[str, Any]:
-    return {row["id"]: row for row in state["stats"].get(source, [])}
-
-
-async def assert_cache_matches_truth(emu: Emulator, stream: Five9EventStream) -> None:
-    await emu.admin("flush")
-    state = await emu.admin("state")
-    cache = stream.cache
-    assert cache is not None
-    for source in (DataSource.AGENT_STATE, DataSource.ACD_STATUS):
-        truth = {k: v for k, v in truth_rows(state, source).items() if k not in ("0", "")}
-        table = cache.table(source)
-        assert set(table) == set(truth), source
-        if source == DataSource.AGENT_STATE:
-            assert {k: r.state for k, r in table.items()} == {
-                k: v["state"] for k, v in truth.items()
-            }
-        else:
-            assert {k: r.calls_in_queue for k, r in table.items()} == {
-                k: v.get("callsInQueue") for k, v in truth.items()
-            }
+SALES, BILLING = "300000000000171", "300000000000125"
 
 
 async def test_supervisor_stream_gets_full_statistics_and_state_changes(emu: Emulator) -> None:
@@ -98,7 +38,7 @@ async def test_supervisor_stream_gets_full_statistics_and_state_changes(emu: Emu
         await seen.wait_for(is_id(EventId.SERVER_CONNECTED))
         await seen.wait_for(is_id(EventId.EVENT_STATS))
         assert stream.cache is not None and not stream.cache.stale
-        await assert_cache_matches_truth(emu, stream)
+        await assert_cache_matches_truth(emu, stream, seen)
         agent = emu.tenant.agent.user_id
         await emu.admin("set_presence", {"userId": agent, "readyChannels": ["CALL"]})
         await emu.admin("flush")
@@ -108,7 +48,15 @@ async def test_supervisor_stream_gets_full_statistics_and_state_changes(emu: Emu
             )
         )
         assert changed.agent_name == emu.tenant.agent.username
-        await assert_cache_matches_truth(emu, stream)
+        # Scripted activity: calls queue, are answered and disposed; every row stays true.
+        await emu.admin("scenario", {"action": "step", "steps": 8})
+        busy = await seen.wait_for(
+            lambda e: isinstance(e, QueueStatisticsUpdated) and e.agents_on_interaction
+        )
+        assert busy.queue_name in ("Sales", "Support", "Billing")
+        await assert_cache_matches_truth(emu, stream, seen)
+        assert stream.cache.queue_totals() is not None
+        assert stream.cache.agent_totals() is not None
 
 
 async def test_keepalive_pongs_and_missing_pongs_reconnect(emu: Emulator) -> None:
@@ -117,7 +65,8 @@ async def test_keepalive_pongs_and_missing_pongs_reconnect(emu: Emulator) -> Non
         seen = Collector(stream)
         await seen.wait_for(is_id(EventId.PONG))
         await emu.core("ws/pongs", {"vendor": "five9", "enabled": False})
-        await seen.wait_for(lambda e: getattr(e, "state", None) == StreamState.RECONNECTING)
+        down = await seen.wait_for(lambda e: getattr(e, "state", None) == StreamState.RECONNECTING)
+        assert "pings without a pong" in (down.reason or "")
         await emu.core("ws/pongs", {"vendor": "five9", "enabled": True})
         await stream.wait_state(StreamState.CONNECTED, T)
         assert stream.stats.reconnects >= 1
@@ -131,13 +80,15 @@ async def test_dropped_sockets_reconnect_and_cache_is_true_afterwards(emu: Emula
         seen = Collector(stream)
         await seen.wait_for(is_id(EventId.EVENT_STATS))
         await emu.core("ws/drop", {"vendor": "five9"})
-        # While down, the tenant changes; the new dump after reconnect must show it.
+        # While down, the tenant changes; the dump after the reconnect must show it.
         agent = emu.tenant.agent.user_id
         await emu.admin("set_presence", {"userId": agent, "readyChannels": ["CALL"]})
-        gap = await seen.wait_for(lambda e: type(e).__name__ == "StreamGap")
+        await emu.admin("offer_call", {"skillId": BILLING})
+        gap = await seen.wait_for(lambda e: isinstance(e, StreamGap))
         await seen.wait_for(is_id(EventId.EVENT_STATS), start=seen.events.index(gap))
-        assert stream.cache is not None and not stream.cache.stale
-        await assert_cache_matches_truth(emu, stream)
+        await assert_cache_matches_truth(emu, stream, seen)
+        row = stream.cache.agent_state(agent) if stream.cache else None
+        assert row is not None and row.state == "READY"
 
 
 async def test_migration_sequence_moves_socket_and_rest(emu: Emulator) -> None:
@@ -145,17 +96,20 @@ async def test_migration_sequence_moves_socket_and_rest(emu: Emulator) -> None:
     async with client.supervisor_stream() as stream:
         seen = Collector(stream)
         await seen.wait_for(is_id(EventId.EVENT_STATS))
-        before = client.api_base
+        before, logins = client.api_base, client.logins
         await emu.admin("migrate", {})
         await seen.wait_for(is_id(EventId.EVENT_MAINTENANCE_COMPLETED))
-        await seen.wait_for(lambda e: type(e).__name__ == "StreamGap")
-        await stream.wait_state(StreamState.CONNECTED, T)
-        assert client.api_base != before
+        gap = await seen.wait_for(lambda e: isinstance(e, StreamGap))
+        await seen.wait_for(is_id(EventId.EVENT_STATS), start=seen.events.index(gap))
+        assert client.api_base != before and client.logins == logins + 1
         assert [i for i in seen.ids() if i in (70, 1002, 73)] == [70, 1002, 73]
+        # The new login started in RELOGIN and was resumed with session_restart.
+        assert ("supervisor", "RELOGIN") in client.state_history
         assert await client.supervisor.users()
+        await assert_cache_matches_truth(emu, stream, seen)
 
 
-async def test_close_1003_reconnects(emu: Emulator) -> None:
+async def test_close_1003_and_restart_events_reconnect(emu: Emulator) -> None:
     client = emu.client()
     async with client.supervisor_stream() as stream:
         seen = Collector(stream)
@@ -163,6 +117,29 @@ async def test_close_1003_reconnects(emu: Emulator) -> None:
         await emu.admin("close", {"code": 1003})
         await seen.wait_for(lambda e: getattr(e, "state", None) == StreamState.RECONNECTING)
         await stream.wait_state(StreamState.CONNECTED, T)
+        logins = client.logins
+        mark = len(seen.events)
+        await emu.admin("script", {"name": "server_unavailable", "kind": "supervisor"})
+        await seen.wait_for(is_id(EventId.SERVER_UNAVAILABLE), start=mark)
+        await seen.wait_for(is_id(EventId.SERVER_CONNECTED), start=mark)
+        assert client.logins == logins + 1  # 1000 = restart the session: a fresh login
+
+
+async def test_maintenance_announcement_and_handler_reconnect(emu: Emulator) -> None:
+    client = emu.client()
+    async with client.supervisor_stream() as stream:
+        seen = Collector(stream)
+        await seen.wait_for(is_id(EventId.SERVER_CONNECTED))
+        await emu.admin("script", {"name": "maintenance_announced", "inMs": 120000})
+        announced = await seen.wait_for(is_id(EventId.EVENT_MAINTENANCE_ANNOUNCED))
+        assert announced.starts_in_ms == 120000
+        assert stream.five9.maintenance_at is not None
+        # A handler may ask for a reconnect (the Python pack's "reconnect" return).
+        mark = len(seen.events)
+        stream.on_event(EventId.EVENT_DOMAIN_USERS_CAN_MIGRATE, lambda e: stream.reconnect())
+        await emu.admin("script", {"name": "ready_for_migration"})
+        await seen.wait_for(lambda e: isinstance(e, StreamGap), start=mark)
+        await seen.wait_for(is_id(EventId.SERVER_CONNECTED), start=mark)
 
 
 async def test_duplicate_socket_is_surfaced_not_fought(emu: Emulator) -> None:
@@ -185,10 +162,10 @@ async def test_duplicate_socket_is_surfaced_not_fought(emu: Emulator) -> None:
     assert sum(isinstance(s.error, DuplicateConnectionError) for s in (first, second)) == 1
 
 
-async def test_unknown_events_are_delivered_and_handlers_cannot_kill_the_stream(
+async def test_malformed_and_unknown_frames_are_reported_skipped_and_the_stream_lives(
     emu: Emulator,
 ) -> None:
-    client = emu.client()
+    client = emu.client(frame_buffer=5)
     async with client.supervisor_stream() as stream:
         seen = Collector(stream)
 
@@ -196,20 +173,56 @@ async def test_unknown_events_are_delivered_and_handlers_cannot_kill_the_stream(
             raise RuntimeError("handler bug")
 
         stream.on_event(4242, broken)
-        await seen.wait_for(is_id(EventId.SERVER_CONNECTED))
-        await emu.admin(
-            "send_event", {"eventId": "4242", "payLoad": {"x": 1}, "kind": "supervisor"}
-        )
+        await seen.wait_for(is_id(EventId.EVENT_STATS))
+        for body in (
+            {"text": "not json at all"},
+            {"base64": base64.b64encode(b"\xff\xfe\x00").decode()},
+            {"text": '{"context": {}}'},
+            {"text": '{"context": {"eventId": "five"}, "payLoad": null}'},
+            {"text": '{"context": {"eventId": "4"}, "payLoad": {"id": []}}'},
+        ):
+            await emu.admin("send_raw", body)
+        await emu.admin("send_event", {"eventId": "4242", "payLoad": {"x": 1}})
         unknown = await seen.wait_for(is_id(4242))
         assert unknown.payload == {"x": 1} and unknown.name == "UNKNOWN_4242"
-        await emu.admin("send_event", {"eventId": "37", "payLoad": 60000, "kind": "supervisor"})
-        announced = await seen.wait_for(is_id(37))
-        assert announced.starts_in_ms == 60000
+        malformed = [e for e in seen.events if isinstance(e, MalformedFrame)]
+        assert len(malformed) == 5 and stream.five9.malformed == 5
+        assert all(e.error.frame is not None for e in malformed)
         assert stream.stats.handler_errors == 1
         assert stream.state == StreamState.CONNECTED
+        # The ring buffer kept the last five frames, the bad ones included.
+        frames = [frame for _, frame in stream.recent_frames()]
+        assert len(frames) == 5 and "not json" not in str(frames[0])
+        assert any(isinstance(f, bytes) for f in frames)
+        # The stream still works: statistics keep flowing into the cache.
+        await emu.admin("set_presence", {"userId": "3000011", "readyChannels": ["CALL"]})
+        await assert_cache_matches_truth(emu, stream, seen)
 
 
-async def test_agent_stream_normalizes_a_call(emu: Emulator) -> None:
+async def test_unified_events_are_built_only_when_consumed(emu: Emulator) -> None:
+    client = emu.client()
+    async with client.supervisor_stream() as stream:
+        by_id: list[Any] = []
+        stream.on_event(EventId.EVENT_INCREMENTAL_STATS_UPDATE, by_id.append)
+        await stream.wait_state(StreamState.CONNECTED, T)
+        assert not stream.five9.unified  # nobody reads unified events yet
+        unified: list[Any] = []
+        stream.on("agent.state", unified.append)
+        assert stream.five9.unified
+        seen = Collector(stream)
+        await seen.wait_for(is_id(EventId.EVENT_STATS))
+        await emu.admin("set_presence", {"userId": "3000013", "readyChannels": ["CALL"]})
+        await emu.admin("flush")
+        await seen.wait_for(lambda e: isinstance(e, AgentStateChanged))
+        assert by_id and unified and all(isinstance(e, AgentStateChanged) for e in unified)
+    never = client.supervisor_stream(unified=False)
+    never.on("*", lambda e: None)
+    assert not never.five9.unified
+
+
+async def test_agent_stream_normalizes_a_call_and_sees_queue_and_skill_events(
+    emu: Emulator,
+) -> None:
     client = emu.client("agent")
     skills = await client.agent.skills()
     await client.agent.set_ready(["CALL"])
@@ -217,57 +230,44 @@ async def test_agent_stream_normalizes_a_call(emu: Emulator) -> None:
         seen = Collector(stream)
         await seen.wait_for(is_id(EventId.SERVER_CONNECTED))
         offered = await emu.admin("offer_call", {"skillId": skills[0].id})
-        call_id = offered.get("id") or offered.get("callId")
+        call_id = offered["id"]
         await emu.admin("call_action", {"callId": call_id, "action": "answer"})
         started = await seen.wait_for(lambda e: isinstance(e, InteractionStarted))
         assert started.interaction_id == call_id
+        assert started.agent_id == client.user_id and started.tenant == client.org_id
         await emu.admin("call_action", {"callId": call_id, "action": "hangup"})
         await emu.admin("call_action", {"callId": call_id, "action": "dispose"})
         ended = await seen.wait_for(lambda e: isinstance(e, InteractionEnded))
-        assert ended.interaction_id == call_id
+        assert ended.interaction_id == call_id and ended.duration_seconds is not None
+        await emu.admin("offer_call", {"skillId": BILLING})  # not the agent's skill yet
+        await emu.admin("skill", {"userId": client.user_id, "skillId": BILLING})
+        await seen.wait_for(is_id(EventId.EVENT_AGENT_ADDED_TO_SKILL))
+        queue = await seen.wait_for(lambda e: isinstance(e, SkillQueueEvent))
+        assert queue.payload is not None and set(queue.payload) <= {s.id for s in skills} | {
+            BILLING
+        }
 
 
-# --------------------------------------------------------------------------- raw server
+async def test_a_pluggable_statistics_backend_receives_the_feed(emu: Emulator) -> None:
+    from cxkit.five9.stats_backend import MemoryStatsBackend
 
+    class Shared(MemoryStatsBackend):
+        """Stands for a backend shared with other processes (counts what it is asked)."""
 
-async def test_malformed_frames_over_a_real_socket_are_reported_and_skipped() -> None:
-    """The emulator only sends well-formed frames: a raw aiohttp server sends garbage."""
-    pinged = asyncio.Event()
+        def __init__(self) -> None:
+            super().__init__()
+            self.lookups = 0
 
-    async def handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        await ws.send_str("not json at all")
-        await ws.send_bytes(b"\xff\xfe")
-        await ws.send_str('{"context": {}}')
-        await ws.send_str('{"context": {"eventId": "1010"}, "payLoad": null}')
-        async for msg in ws:
-            if msg.type == aiohttp.WSMsgType.TEXT and msg.data == "ping":
-                pinged.set()
-                await ws.send_str('{"context": {"eventId": "1202"}, "payLoad": "pong"}')
-        return ws
+        def table(self, data_source: str) -> Any:
+            self.lookups += 1
+            return super().table(data_source)
 
-    app = web.Application()
-    app.router.add_get("/appsvcs/ws/{key}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def target(request: ConnectRequest) -> ConnectTarget:
-        return ConnectTarget(url=f"ws://127.0.0.1:{port}/appsvcs/ws/k")
-
-    session = AgentStreamSession(target, ping_interval=0.05)
-    try:
-        async with Five9EventStream(session, reconnect=FAST_RECONNECT) as stream:
-            seen = Collector(stream)
-            await seen.wait_for(is_id(EventId.SERVER_CONNECTED))
-            await seen.wait_for(is_id(EventId.PONG))
-            malformed = [e for e in seen.events if isinstance(e, MalformedFrame)]
-            assert len(malformed) == 3
-            assert session.malformed == 3
-            assert stream.state == StreamState.CONNECTED
-            assert pinged.is_set()
-    finally:
-        await runner.cleanup()
+    backend = Shared()
+    client = emu.client(stats_backend=backend)
+    async with client.supervisor_stream() as stream:
+        seen = Collector(stream)
+        await seen.wait_for(is_id(EventId.EVENT_STATS))
+        assert stream.cache is not None and stream.cache.backend is backend
+        await emu.admin("offer_call", {"skillId": SALES})
+        await assert_cache_matches_truth(emu, stream, seen)
+        assert backend.lookups and backend.table("ACD_STATUS")

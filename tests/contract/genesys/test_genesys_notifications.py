@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from cxkit.emulator.server import EmulatorServer
 from cxkit.errors import SubscriptionError
@@ -27,7 +25,6 @@ from cxkit.genesys.protocol import (
     ChannelSettings,
     SubscriptionConfirmed,
 )
-from tests.helpers.loopback import serve
 
 from .conftest import FAST_RECONNECT, Admin, emulator_client, start_emulator
 
@@ -260,38 +257,25 @@ async def test_hub_combines_topics_of_one_user(client: GenesysClient, admin: Adm
         await next_matching(events, topic_event(topics.user_routing_status(uid)))
 
 
-async def test_malformed_frames_are_reported_and_the_iterator_survives() -> None:
-    """A loopback fake of the notifications service that sends garbage between events."""
-    good = json.dumps({"topicName": "v2.users.u1.presence", "eventBody": {"primary": True}})
-
-    async def create(request: web.Request) -> web.Response:
-        host = request.host
-        return web.json_response(
-            {"id": "streaming-0-x", "connectUri": f"ws://{host}/channels/streaming-0-x"}
-        )
-
-    async def subscriptions(request: web.Request) -> web.Response:
-        return web.json_response({"entities": [{"id": t["id"]} for t in await request.json()]})
-
-    async def socket(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        for frame in ("not json", "[1]", '{"topicName": 3}', good):
-            await ws.send_str(frame)
-        async for _ in ws:
-            pass
-        return ws
-
-    app = web.Application()
-    app.router.add_post("/api/v2/notifications/channels", create)
-    app.router.add_put("/api/v2/notifications/channels/{id}/subscriptions", subscriptions)
-    app.router.add_get("/channels/{id}", socket)
-    async with (
-        serve(app) as base,
-        GenesysClient(base_url=base, access_token="t") as gc,
-        Channel(gc, ["v2.users.u1.presence"]) as channel,
-    ):
+async def test_malformed_frames_are_reported_and_the_iterator_survives(
+    client: GenesysClient, admin: Admin
+) -> None:
+    """The emulator sends garbage on the channel's socket between real events."""
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    garbage = [
+        "not json",
+        "[1]",
+        '{"topicName": 3}',
+        '{"topicName": "v2.users.x.presence", "eventBody": {"primary": tru',
+        "",
+    ]
+    async with Channel(client, [presence], reconnect=FAST_RECONNECT) as channel:
         events = aiter(channel)
+        for frame in garbage:
+            sent = await admin("emit_raw", {"frame": frame, "channel_id": channel.id})
+            assert sent["channels"] == [channel.id]
+        await admin("set_presence", {"user_id": uid, "presence": "Busy"})
         problems: list[ChannelProblem] = []
 
         def collect(e: Any) -> bool:
@@ -300,10 +284,14 @@ async def test_malformed_frames_are_reported_and_the_iterator_survives() -> None
             return isinstance(e, TopicEvent)
 
         event = await next_matching(events, collect)
-        assert event.topic == "v2.users.u1.presence" and event.typed
-        assert len(problems) == 3
+        assert event.topic == presence and event.typed
+        assert [p.frame for p in problems] == garbage
         assert all(isinstance(p.error, ReceiveFailure) for p in problems)
-        assert problems[0].frame == "not json"
+        assert all(p.error.reason.name == "InvalidMessage" for p in problems)
+        assert channel.stream is not None and channel.stream.stats.reconnects == 0
+        # and the stream keeps going afterwards
+        await admin("set_presence", {"user_id": uid, "presence": "Away"})
+        assert (await next_matching(events, topic_event(presence))).typed
 
 
 async def test_expired_channel_is_replaced_with_a_gap(client: GenesysClient, admin: Admin) -> None:
@@ -368,3 +356,38 @@ async def test_events_before_iteration_are_bounded_and_reported(
         assert isinstance(gap, StreamGap) and "dropped" in (gap.reason or "")
         kept = [await next_matching(events, topic_event(presence)) for _ in range(2)]
         assert [e.body.message for e in kept] == ["m3", "m4"]
+
+
+async def test_idle_close_reconnects_and_pings_prevent_it() -> None:
+    emu = await start_emulator(idle_timeout=0.3, heartbeat_interval=0.05)
+    try:
+        async with aiohttp.ClientSession() as http:
+            emu_admin = Admin(emu.url, http)
+            uid = await first_user(emu_admin)
+            presence = topics.user_presence(uid)
+            async with emulator_client(emu) as gc:
+                async with Channel(gc, [presence], reconnect=FAST_RECONNECT) as channel:
+                    events = aiter(channel)
+                    old = channel.id
+                    gap = await next_matching(events, lambda e: isinstance(e, StreamGap))
+                    assert "1001" in (gap.reason or "") and channel.id == old  # same channel
+                    await emu_admin("set_presence", {"user_id": uid, "presence": "Busy"})
+                    await next_matching(events, topic_event(presence))
+                # A client that pings every 0.1 s is never idle: let 10 heartbeats (0.5 s,
+                # well past the timeout) go by without a drop.
+                settings = ChannelSettings(ping_interval=0.1, emit_heartbeats=True)
+                async with Channel(gc, [presence], settings=settings) as channel:
+                    seen: list[Any] = []
+
+                    def heartbeat(e: Any) -> bool:
+                        seen.append(e)
+                        body = getattr(e, "body", None)
+                        return getattr(body, "message", None) == "WebSocket Heartbeat"
+
+                    events = aiter(channel)
+                    for _ in range(10):
+                        await next_matching(events, heartbeat)
+                    assert not any(isinstance(e, StreamGap) for e in seen)
+                    assert channel.stream is not None and channel.stream.stats.reconnects == 0
+    finally:
+        await emu.stop()

@@ -25,8 +25,9 @@ def test_fast_path_and_general_path_agree(name: str) -> None:
     pretty = (GO / f"{name}.json").read_text()  # tabs: the sniffer misses, general path
     compact = json.dumps(json.loads(pretty), separators=(",", ":"))  # fast single pass
     slow, fast = decode_event(pretty), decode_event(compact.encode())
-    assert type(slow) is type(fast)
-    assert isinstance(fast, (StatsSnapshotEvent, StatsUpdateEvent))
+    kind = StatsSnapshotEvent if name.startswith("5000") else StatsUpdateEvent
+    assert isinstance(slow, kind) and isinstance(fast, kind)
+    assert fast.event_id == slow.event_id and fast.frame == compact.encode()
     assert slow.payload == fast.payload and slow.context == fast.context
     assert decode_event(compact).payload == fast.payload  # str input too
 
@@ -55,3 +56,27 @@ def test_catalogue_names_and_unknown_ids() -> None:
     with pytest.raises(StreamProtocolError) as info:
         decode_event("ping")
     assert info.value.frame == "ping"
+
+
+def test_statistics_fast_path_keeps_the_raw_payload_and_refuses_other_shapes() -> None:
+    from cxkit.five9.events import decode_stats_update
+
+    compact = json.dumps(
+        json.loads((GO / "5012_incrementalStatsUpdate.json").read_text()), separators=(",", ":")
+    )
+    event = decode_stats_update(compact)
+    assert isinstance(event, StatsUpdateEvent)
+    assert event.raw_json() == json.loads(compact)["payLoad"]  # nothing lost by typing
+    assert decode_stats_update('{"context":{"eventId":"5000"},"payLoad":[]}') is None
+    assert decode_stats_update("not json") is None
+    # A delta carrying full rows under "data" is not the common shape: the general path
+    # reads it (the fast one would drop the rows).
+    odd = json.dumps(
+        {
+            "context": {"eventId": "5012"},
+            "payLoad": [{"dataSource": "ACD_STATUS", "data": [{"id": "7", "callsInQueue": 2}]}],
+        }
+    )
+    assert decode_stats_update(odd) is None
+    (delta,) = decode_event(odd).payload
+    assert [(r.id, r.calls_in_queue) for r in delta.updated] == [("7", 2)]

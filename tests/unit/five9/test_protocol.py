@@ -20,7 +20,7 @@ from cxkit.events import (
     QueueStatisticsUpdated,
 )
 from cxkit.five9.errors import DuplicateConnectionError
-from cxkit.five9.events import Five9Event, MigrationEvent, StatsSnapshotEvent
+from cxkit.five9.events import Five9Event, MigrationEvent, StatsSnapshotEvent, StatsUpdateEvent
 from cxkit.five9.protocol import (
     AgentStreamSession,
     ConnectRequest,
@@ -321,3 +321,66 @@ def test_on_connected_callback_errors_do_not_break_the_session() -> None:
     session = SupervisorStreamSession(Targets(), on_connected=boom)
     session.on_open(0.0)
     assert session.next_deadline() == 15.0
+
+
+def _compact(name: str) -> str:
+    return json.dumps(json.loads((GO / name).read_text()), separators=(",", ":"))
+
+
+def test_auto_unified_builds_nothing_until_wanted_and_keeps_the_cache_current() -> None:
+    session = SupervisorStreamSession(Targets(), unified=None)
+    step = session.receive_text(_compact("5000_stats.json"), 1.0)
+    (dump,) = step.events
+    assert isinstance(dump, StatsSnapshotEvent)
+    delta = session.receive_text(_compact("5012_incrementalStatsUpdate.json"), 2.0)
+    (update,) = delta.events
+    assert isinstance(update, StatsUpdateEvent)
+    assert session.stats.queue("300000000000171") is not None  # applied all the same
+    session.want_unified()
+    ready = {"id": "345123789", "state": "READY", "reasonCodeId": "0"}
+    update = [{"dataSource": "AGENT_STATE", "added": [], "updated": [ready], "removed": []}]
+    again = session.receive_text(frame(5012, update), 3.0)
+    (changed,) = again.events[1:]
+    assert isinstance(changed, AgentStateChanged) and changed.state == AgentState.READY
+    assert changed.previous_state == AgentState.NOT_READY
+    off = SupervisorStreamSession(Targets(), unified=False)
+    off.want_unified()  # an explicit False stays off
+    assert not off.unified
+
+
+def test_event_filter_applies_to_statistics_on_the_fast_path() -> None:
+    session = SupervisorStreamSession(Targets(), unified=False, event_filter=[1202])
+    step = session.receive_text(_compact("5012_incrementalStatsUpdate.json"), 1.0)
+    assert step.events == [] and session.stats.deltas == 1
+    assert session.receive_text(PONG, 2.0).events[0].event_id == 1202
+
+
+def test_ring_buffer_keeps_the_last_frames() -> None:
+    session, _ = agent(frame_buffer=3)
+    for now in range(5):
+        session.receive_text(frame(4242, now), float(now))
+    session.receive_text("garbage", 9.0)
+    kept = session.recent_frames()
+    assert [t for t, _ in kept] == [3.0, 4.0, 9.0] and kept[-1][1] == "garbage"
+    quiet, _ = agent(frame_buffer=0)
+    quiet.receive_text(PONG, 1.0)
+    assert quiet.recent_frames() == []
+    with pytest.raises(ConfigError, match="frame_buffer"):
+        agent(frame_buffer=-1)
+
+
+def test_maintenance_announcement_sets_when_it_begins() -> None:
+    session, _ = agent()
+    session.on_open(0.0)
+    step = session.receive_text(frame(37, 90000), 10.0)
+    assert step.events[0].starts_in_ms == 90000
+    assert session.maintenance_at == 100.0
+
+
+def test_identity_is_stamped_once_known() -> None:
+    session, _ = agent()
+    session.set_identity("999", "3001")
+    session.receive_text(frame(12, {"currentState": {"readyChannels": ["CALL"]}}), 1.0)
+    step = session.receive_text(frame(12, {"currentState": {"readyChannels": []}}), 2.0)
+    (changed,) = [e for e in step.events if isinstance(e, AgentStateChanged)]
+    assert changed.agent_id == "3001" and changed.previous_state == AgentState.READY

@@ -304,3 +304,47 @@ def test_cache_matches_dict_model(operations: list[Any]) -> None:
                 assert event.state == five9_agent_state(after[agent_id][0])
             else:
                 assert event.state is AgentState.LOGGED_OUT
+
+
+class CountingBackend:
+    """A backend that is not the default one: rows live in its own dicts, writes counted."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.totals_rows: dict[str, dict[str, Any]] = {}
+        self.replaced: list[str] = []
+
+    def table(self, data_source: str) -> dict[str, Any]:
+        return self.rows.setdefault(data_source, {})
+
+    def totals(self, data_source: str) -> dict[str, Any]:
+        return self.totals_rows.setdefault(data_source, {})
+
+    def replace(self, data_source: str, rows: Any, totals: Any) -> None:
+        self.replaced.append(data_source)
+        self.rows[data_source] = rows
+        self.totals_rows[data_source] = totals
+
+    def data_sources(self) -> list[str]:
+        return list(self.rows.keys() | self.totals_rows.keys())
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.totals_rows.clear()
+
+
+def test_a_pluggable_backend_holds_the_rows() -> None:
+    from cxkit.five9.stats_backend import MemoryStatsBackend, StatsBackend
+
+    backend = CountingBackend()
+    assert isinstance(backend, StatsBackend) and isinstance(MemoryStatsBackend(), StatsBackend)
+    cache = StatsCache(backend=backend)
+    assert cache.backend is backend
+    cache.apply(decode_event(frame("5000_stats")))
+    assert set(backend.replaced) >= {"AGENT_STATE"}
+    cache.apply(decode_event(frame("5012_incrementalStatsUpdate")), emit=False)
+    assert "300000000000171" in backend.rows["ACD_STATUS"]
+    assert backend.totals_rows["ACD_STATUS"]["0"] is cache.queue_totals()
+    assert cache.data_sources() == sorted(backend.data_sources())
+    cache.clear()
+    assert backend.rows == {} and cache.stale

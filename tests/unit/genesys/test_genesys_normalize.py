@@ -116,6 +116,10 @@ def test_observations_to_queue_statistics() -> None:
 
 
 def test_unmapped_topics_become_raw_events() -> None:
-    (raw,) = Normalizer().normalize(frame(f"v2.users.{UID}.station", {"x": 1}))
-    assert isinstance(raw, RawEvent) and raw.type == "v2.users.{id}.station"
+    (raw,) = Normalizer().normalize(frame(f"v2.users.{UID}.tokens", {"x": 1}))
+    assert isinstance(raw, RawEvent) and raw.type == "v2.users.{id}.tokens"
     assert raw.payload == {"x": 1}
+    # a typed body without a unified mapping arrives as plain JSON too
+    body = {"associatedStation": {"id": "s1"}}
+    (station,) = Normalizer().normalize(frame(f"v2.users.{UID}.station", body))
+    assert isinstance(station, RawEvent) and station.payload == body

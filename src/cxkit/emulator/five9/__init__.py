@@ -2,8 +2,13 @@
 
 Serves the Agent (``/appsvcs/rs/svc``), Supervisor (``/supsvcs/rs/svc``) and recording
 (``/strsvcs/rs/svc``) REST roots, the agent (``/appsvcs/ws/{key}``) and supervisor
-(``/supsvcs/sws/{key}``) sockets, and admin commands under ``/_emulator/five9/{command}``.
-The emulator core loads it through :func:`create_plugin`.
+(``/supsvcs/sws/{key}``) sockets, the cloud token exchange and ACL API the login's
+``cloudClientUrl`` points at, and admin commands under ``/_emulator/five9/{command}``
+(see :mod:`cxkit.emulator.five9.admin`: ``state``, ``migrate``, ``send_event``,
+``send_raw``, ``script``, ``close``, ``kick``, ``revoke``, ``propagation_lag``,
+``scenario``, ``quirks``, ``notices``, ``login_elsewhere``, ``stats_filter``, ``skill``,
+``offer_call``, ``set_presence``, ``call_action``, ``flush``). The emulator core loads it
+through :func:`create_plugin`.
 """
 
 from cxkit.emulator.five9.options import DataCenterSpec, Five9Options, NoticeSpec

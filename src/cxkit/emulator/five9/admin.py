@@ -8,9 +8,12 @@ cache. A bad body raises :class:`cxkit.errors.ConfigError` naming the field.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cxkit.emulator.context import valid_close_code
 from cxkit.emulator.five9.errors import Five9Error
 from cxkit.emulator.five9.model import Notice
 from cxkit.emulator.five9.options import NoticeSpec
@@ -138,11 +141,114 @@ def _send_event(plugin: Five9Plugin, body: dict[str, Any]) -> dict[str, Any]:
     return {"sent": len(targets)}
 
 
+@command("send_raw")
+def _send_raw(plugin: Five9Plugin, body: dict[str, Any]) -> dict[str, Any]:
+    """Send an arbitrary frame, as is (malformed-frame tests): ``{"text": "..."}`` for a text
+    frame or ``{"base64": "..."}`` for a binary one, plus the selectors ``userId``, ``kind``,
+    ``key``; ``"force": true`` also reaches migrated sockets."""
+    text, encoded = body.get("text"), body.get("base64")
+    if (text is None) == (encoded is None):
+        raise ConfigError.bad_value("text", text, "exactly one of text or base64")
+    frame: str | bytes
+    if text is not None:
+        if not isinstance(text, str):
+            raise ConfigError.bad_value("text", text, "a string")
+        frame = text
+    else:
+        try:
+            frame = base64.b64decode(str(encoded), validate=True)
+        except (binascii.Error, ValueError):
+            raise ConfigError.bad_value("base64", encoded, "base64 data") from None
+    targets = plugin.hub.select(body)
+    for sock in targets:
+        plugin.hub.push(sock, frame, force=bool(body.get("force", False)))
+    return {"sent": len(targets)}
+
+
+def _no_payload(plugin: Five9Plugin, body: dict[str, Any]) -> Any:
+    return None
+
+
+def _metadata(plugin: Five9Plugin, body: dict[str, Any]) -> Any:
+    return plugin.core.metadata()
+
+
+def _farm(plugin: Five9Plugin, body: dict[str, Any]) -> Any:
+    return plugin.core.farm_id()
+
+
+def _in_ms(plugin: Five9Plugin, body: dict[str, Any]) -> Any:
+    return int(_num(body, "inMs", 300_000))
+
+
+def _ready(plugin: Five9Plugin, body: dict[str, Any]) -> Any:
+    return "READY_FOR_MIGRATION"
+
+
+# name -> (eventId, eventReason, payload builder); reference §4.7/§4.8 and §5 item 41.
+_SCRIPTS: dict[str, tuple[str, str | None, Callable[[Five9Plugin, dict[str, Any]], Any]]] = {
+    "server_unavailable": ("1000", "Communication with the VCC server was lost", _no_payload),
+    "switchover": (
+        "1001",
+        "Domain is moving, please finish your task and use MetadataAPI to reload client.",
+        _metadata,
+    ),
+    "jms_unavailable": ("1003", "Server cannot receive events", _no_payload),
+    "farm_event": ("1004", "Domain assigned to another farm", _farm),
+    "maintenance_announced": ("37", "ANNOUNCED", _in_ms),
+    "ready_for_migration": ("84", "READY_FOR_MIGRATION", _ready),
+    "switched_to_backup": ("71", "SWITCHED", _no_payload),
+    "switched_to_primary": ("72", "SWITCHED", _no_payload),
+}
+
+
+@command("script")
+def _script(plugin: Five9Plugin, body: dict[str, Any]) -> dict[str, Any]:
+    """Send a documented server event: ``{"name": ...}`` among ``server_unavailable``
+    (1000), ``switchover`` (1001, new metadata), ``jms_unavailable`` (1003), ``farm_event``
+    (1004), ``maintenance_announced`` (37, ``inMs``), ``ready_for_migration`` (84),
+    ``switched_to_backup`` / ``switched_to_primary`` (71/72); selectors ``userId``, ``kind``,
+    ``key``; ``"closeCode": n`` then closes the sockets with that code."""
+    name = body.get("name")
+    script = _SCRIPTS.get(str(name))
+    if script is None:
+        raise ConfigError.bad_value("name", name, ", ".join(sorted(_SCRIPTS)))
+    event_id, reason, payload = script
+    value = payload(plugin, body)
+    targets = plugin.hub.select(body)
+    for sock in targets:
+        plugin.hub.event(sock, event_id, value, reason=reason)
+    close_code = body.get("closeCode")
+    if close_code is not None:
+        code = int(_num(body, "closeCode", 1000, minimum=1000))
+        if not valid_close_code(code):
+            raise ConfigError.bad_value("closeCode", code, "a WebSocket close code")
+        for sock in targets:
+            plugin.hub.close(sock, code, reason or "")
+    return {"sent": len(targets), "eventId": event_id}
+
+
+@command("skill")
+def _skill(plugin: Five9Plugin, body: dict[str, Any]) -> dict[str, Any]:
+    """Change an agent's skills: ``{"userId", "skillId", "action": "add"|"remove",
+    "level"?}`` (agent events 39 / 19, new ACD figures)."""
+    tenant = plugin.core.tenant
+    user_id, skill_id = _str(body, "userId"), _str(body, "skillId")
+    action = body.get("action", "add")
+    if action == "add":
+        tenant.add_agent_to_skill(user_id, skill_id, int(_num(body, "level", 1, minimum=1)))
+    elif action == "remove":
+        tenant.remove_agent_from_skill(user_id, skill_id)
+    else:
+        raise ConfigError.bad_value("action", action, "add or remove")
+    return {"userId": user_id, "skills": sorted(tenant.user(user_id).skill_levels)}
+
+
 @command("close")
 def _close(plugin: Five9Plugin, body: dict[str, Any]) -> dict[str, Any]:
     """Close sockets with a code: ``{"code": 1003, "reason"?, "userId"?, "kind"?, "key"?}``."""
     code = int(_num(body, "code", 1003, minimum=1000))
-    if not (1000 <= code <= 1014 or 3000 <= code <= 4999) or code in (1004, 1005, 1006):
+    if not valid_close_code(code):
         raise ConfigError.bad_value("code", code, "a close code 1000-1003, 1007-1014, 3000-4999")
     targets = plugin.hub.select(body)
     for sock in targets:

@@ -92,8 +92,9 @@ class Five9Core:
         """The login / ``auth/metadata`` answer (reference §1.4, key for key)."""
         context: dict[str, Any] = {}
         if self.options.cloud_url is not None:
-            context["cloudClientUrl"] = self.options.cloud_url
-            context["cloudTokenUrl"] = self.options.cloud_url
+            cloud = self.options.cloud_url.replace("{base_url}", self.base_url)
+            context["cloudClientUrl"] = cloud
+            context["cloudTokenUrl"] = cloud
         context["farmId"] = self.farm_id()
         return {
             "tokenId": token,
@@ -125,8 +126,19 @@ class Five9Core:
                 return token, session
         return None
 
+    def wrong_region(self, request: web.Request) -> bool:
+        """True when the request reached a login host of another region (§5 item 3)."""
+        hosts = self.options.region_hosts
+        if not hosts:
+            return False
+        host = request.host.rpartition(":")[0] if ":" in request.host else request.host
+        region = hosts.get(host.lower().strip("[]"))
+        return region is not None and region.upper() != self.options.region.upper()
+
     def authenticate(self, request: web.Request, *, count: bool = True) -> tuple[str, AuthSession]:
         """Authenticate a request or raise the Five9 error a real server would send."""
+        if self.wrong_region(request):
+            raise not_logged_in()  # the other region knows no session of this domain
         found = self.token_of(request)
         if found is None:
             raise not_logged_in()

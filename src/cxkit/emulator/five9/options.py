@@ -69,8 +69,18 @@ class Five9Options:
     """Seeds every generated id (tokens, session ids, call ids, route keys)."""
     data_centers: tuple[DataCenterSpec, ...] = DEFAULT_DATA_CENTERS
     freedom_url: str = "https://app.five9.com"
-    cloud_url: str | None = "https://api.prod.us.five9.net/"
-    """``context.cloudClientUrl`` / ``cloudTokenUrl`` of the login body (None omits them)."""
+    cloud_url: str | None = "{base_url}/"
+    """``context.cloudClientUrl`` / ``cloudTokenUrl`` of the login body (None omits them).
+    ``{base_url}`` is the emulator itself, which serves the cloud token exchange and the ACL
+    API (real Five9 names ``https://api.prod.us.five9.net/``)."""
+    cloud_token_ttl: float = 3600.0
+    """``expires_in`` of exchanged cloud tokens (seconds of the emulator clock)."""
+    region: str = "US"
+    """The region this domain lives in."""
+    region_hosts: dict[str, str] = field(default_factory=dict)
+    """Host name -> region of other login hosts served by this emulator (e.g.
+    ``{"localhost": "CA"}``): a login or a call that reaches a host of another region is
+    answered 401, as Five9 answers a user sent to the wrong region's host."""
 
     # scripted activity
     scenario: bool = False
@@ -140,7 +150,7 @@ class Five9Options:
 
     def set_quirk(self, name: str, value: Any) -> None:
         """Change one scalar switch at run time, checking the value's type."""
-        if name in {"data_centers", "notices", "extra"} or name.startswith("_"):
+        if name in {"data_centers", "notices", "extra", "region_hosts"} or name.startswith("_"):
             raise ValueError(f"option {name!r} cannot be changed with 'quirks'")
         if not hasattr(self, name):
             raise ValueError(f"unknown option {name!r}")
@@ -162,5 +172,5 @@ class Five9Options:
         return {
             f.name: getattr(self, f.name)
             for f in dataclasses.fields(self)
-            if f.name not in {"data_centers", "notices", "extra"}
+            if f.name not in {"data_centers", "notices", "extra", "region_hosts"}
         }

@@ -20,6 +20,7 @@ from cxkit.emulator.five9.options import Five9Options
 from cxkit.emulator.five9.router import Call, Route, Router
 from cxkit.emulator.five9.routes_agent import add_agent_routes
 from cxkit.emulator.five9.routes_auth import SSO_TOKENS, add_auth_routes
+from cxkit.emulator.five9.routes_cloud import EXCHANGE, PERMISSIONS, CloudTokens, add_cloud_routes
 from cxkit.emulator.five9.routes_misc import add_misc_routes
 from cxkit.emulator.five9.routes_session import add_session_routes
 from cxkit.emulator.five9.routes_supervisor import add_supervisor_routes
@@ -59,6 +60,7 @@ class Five9Plugin:
         add_supervisor_routes(self.router, self.core, self.hub.snapshot_for)
         add_misc_routes(self.router, self.core)
         self.scenario = Scenario(self.core.tenant, self.core.sessions)
+        self.cloud_tokens = CloudTokens(self.core)
 
     # ------------------------------------------------------------------ VendorPlugin
 
@@ -73,6 +75,7 @@ class Five9Plugin:
         router.add_get("/supsvcs/sws", self._supervisor_socket)
         router.add_get("/supsvcs/sws/{key}", self._supervisor_socket)
         router.add_get("/supsvcs/ws/{key}", self._supervisor_socket)
+        add_cloud_routes(router, self.core, lambda: self.cloud_tokens)
         router.add_route("*", f"/{{root:{_ROOTS}}}/rs/svc/{{tail:.*}}", self._dispatch)
         router.add_route("*", f"/{{root:{_ROOTS}|agentsvcs}}{{tail:(/.*)?}}", self._unknown)
         ctx.on_reset(self._reset)
@@ -92,6 +95,8 @@ class Five9Plugin:
             "ssoTokens": dict(SSO_TOKENS),
             "roots": ["/appsvcs/rs/svc", "/supsvcs/rs/svc", "/strsvcs/rs/svc"],
             "sockets": {"agent": "/appsvcs/ws/{key}", "supervisor": "/supsvcs/sws/{key}"},
+            "cloud": {"exchange": EXCHANGE, "permissions": PERMISSIONS},
+            "region": self.options.region,
             "adminCommands": sorted(COMMANDS),
         }
         with contextlib.suppress(Exception):
@@ -122,6 +127,12 @@ class Five9Plugin:
             return result
         except Five9Error as exc:
             return exc.response(core.now_ms())
+        except Exception:
+            # An emulator bug must still answer like Five9 (a vendor error body), not with
+            # aiohttp's HTML page, and be visible in the log.
+            log.exception("five9 emulator: %s %s failed", request.method, request.path)
+            error = Five9Error(500, 500, "Internal Server Error", "INTERNAL")
+            return error.response(core.now_ms())
 
     def _authorize(self, call: Call, route: Route) -> None:
         core = self.core

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from cxkit.emulator.five9.core import Five9Core
-from cxkit.emulator.five9.errors import Five9Error, bad_credentials, bad_request, not_found
+from cxkit.emulator.five9.errors import Five9Error, bad_request, not_found
 from cxkit.emulator.five9.render import (
     call_json,
     campaign_json,
@@ -95,7 +95,10 @@ def add_agent_routes(router: Router, core: Five9Core) -> None:
         if not isinstance(new, str) or len(new) < 8:
             raise bad_request("newPassword must be at least 8 characters")
         if old != user.password:
-            raise bad_credentials()
+            # Not a 401: the caller *is* logged in (a 401 would send clients re-logging in).
+            raise Five9Error(
+                400, 400, "The old password is not correct", "PASSWORD", object_id=user.id
+            )
         user.password = new
         return empty(204)
 

@@ -75,8 +75,8 @@ def add_auth_routes(router: Router, core: Five9Core) -> None:
             raise bad_request("passwordCredentials.username and password are required")
         policy = _policy(body)
         user = core.tenant.user_by_name(username)
-        if user is None or user.password != password:
-            raise bad_credentials()
+        if user is None or user.password != password or core.wrong_region(call.request):
+            raise bad_credentials()  # a user sent to another region's host is unknown there
         token, session = _start(core, call, user.id, policy)
         return _login_response(core, token, session, sso=False)
 
@@ -84,7 +84,7 @@ def add_auth_routes(router: Router, core: Five9Core) -> None:
         header = call.request.headers.get("Authorization", "")
         idp_token = header[7:].strip() if header[:7].lower() == "bearer " else ""
         who = SSO_TOKENS.get(idp_token)
-        if who is None:
+        if who is None or core.wrong_region(call.request):
             raise bad_credentials()
         policy = _policy(call.json_object())
         demo_user = core.demo.agent if who == "agent" else core.demo.supervisor

@@ -28,9 +28,13 @@ __all__ = ["add_misc_routes", "wav_bytes"]
 ORG = "orgs/{orgId}"
 
 
+_CHUNK = 8 * 1024
+
+
 def wav_bytes(seconds: float, seed: int) -> bytes:
-    """A small, valid 8 kHz mono PCM WAV file (silence with a seed-dependent first sample)."""
-    samples = max(1, int(8000 * min(seconds, 2.0)))
+    """A small, valid 8 kHz mono PCM WAV file (silence with a seed-dependent first sample),
+    at most 4 s long (64 KB) whatever the call's length."""
+    samples = max(1, int(8000 * min(seconds, 4.0)))
     data = bytes([seed % 256, 0]) + bytes(2 * (samples - 1))
     header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE"
     fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16)
@@ -269,18 +273,26 @@ def add_misc_routes(router: Router, core: Five9Core) -> None:
     router.add("POST", "users/{userId}/broadcast_messages", lambda call: empty(204))
 
     # /strsvcs: binary recording download (GO statistics.go, Accept: */*)
-    def recording(call: Call) -> web.StreamResponse:
+    async def recording(call: Call) -> web.StreamResponse:
         agent_id, rec_id = call.params["agentId"], call.params["recordingId"]
         found = [r for r in tenant.recordings.get(agent_id, []) if r.id == rec_id]
         if not found:
             raise not_found(f"Recording {rec_id} not found", rec_id)
         body = wav_bytes(found[0].length / 1000, int(rec_id))
         disposition = "attachment" if call.query("download") == "true" else "inline"
-        return web.Response(
-            body=body,
-            content_type="audio/wav",
-            headers={"Content-Disposition": f'{disposition}; filename="{found[0].name}"'},
+        # Streamed in chunks (chunked transfer encoding), as a large recording would be.
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "audio/wav",
+                "Content-Disposition": f'{disposition}; filename="{found[0].name}"',
+            }
         )
+        response.enable_chunked_encoding()
+        await response.prepare(call.request)
+        for start in range(0, len(body), _CHUNK):
+            await response.write(body[start : start + _CHUNK])
+        await response.write_eof()
+        return response
 
     router.add(
         "GET",

@@ -60,6 +60,7 @@ class Notification:
 
     ``kind``: ``call.created`` / ``call.updated`` / ``call.deleted`` (``call`` set),
     ``presence``, ``active_skills``, ``options``, ``stats`` (rows became dirty),
+    ``skill_added`` / ``skill_removed`` (``reason`` is the skill id),
     ``station`` and ``login_state`` (``role`` set; ``reason`` is the new login state).
     """
 
@@ -342,6 +343,37 @@ class Tenant:
         self._mark_agent(user_id)
         self.notify(Notification("active_skills", user_id))
         self._route()
+        self._stats_changed()
+
+    def add_agent_to_skill(self, user_id: str, skill_id: str, level: int = 1) -> None:
+        """Give an agent a skill (active at once): agent event 39, new ACD figures."""
+        user = self.user(user_id)
+        if skill_id not in self.skills:
+            raise not_found(f"Skill {skill_id} not found", skill_id)
+        if not user.is_agent:
+            raise bad_request(f"User {user_id} is not an agent", user_id)
+        if skill_id in user.skill_levels:
+            user.skill_levels[skill_id] = level
+            return
+        user.skill_levels[skill_id] = level
+        user.active_skills.add(skill_id)
+        self.skill_members.setdefault(skill_id, set()).add(user_id)
+        self._mark_agent(user_id)
+        self.notify(Notification("skill_added", user_id, reason=skill_id))
+        self._route()
+        self._stats_changed()
+
+    def remove_agent_from_skill(self, user_id: str, skill_id: str) -> None:
+        """Take a skill away from an agent: agent event 19, new ACD figures."""
+        user = self.user(user_id)
+        if skill_id not in user.skill_levels:
+            raise not_found(f"Agent {user_id} has no skill {skill_id}", skill_id)
+        del user.skill_levels[skill_id]
+        user.active_skills.discard(skill_id)
+        self.skill_members.get(skill_id, set()).discard(user_id)
+        self._mark_agent(user_id)
+        self._mark("ACD_STATUS", skill_id)
+        self.notify(Notification("skill_removed", user_id, reason=skill_id))
         self._stats_changed()
 
     def set_agent_options(self, user_id: str, options: Iterable[str]) -> None:

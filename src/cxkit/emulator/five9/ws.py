@@ -7,8 +7,10 @@ Every frame is one JSON text frame with the full envelope::
                  "tenantId": <orgId>, "broadCast": false}, "payLoad": ...}
 
 A socket gets 1010 on connect, 1202 ``"pong"`` for each text ``ping`` (unless the admin API
-turned pongs off), agent events for its user (3/4/5 calls, 12 presence, 11, 13, 17, 18) and,
-on the supervisor socket, 5000 snapshots and 5012 deltas. At most three sockets per user:
+turned pongs off), agent events for its user (3/4/5 calls, 12 presence, 11 active skills,
+13 options, 17 login state, 18 station, 19/39 skill removed/added, 29 queue figures of its
+skills, 15 presence of the agents sharing a skill) and, on the supervisor socket, 5000
+snapshots and 5012 deltas. At most three sockets per user:
 the fourth closes the oldest; a second socket with the same key gets 1020 and close 3000.
 """
 
@@ -52,7 +54,7 @@ class Socket:
     key: str
     session: AuthSession
     opened: float
-    queue: asyncio.Queue[str | _Close] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[str | bytes | _Close] = field(default_factory=asyncio.Queue)
     dead: bool = False
     """After a migration: only pongs, no data (reference §4.7 step 4)."""
     snapshot_sent: bool = False
@@ -62,6 +64,17 @@ class Socket:
     def user_id(self) -> str:
         """The socket's user."""
         return self.session.user_id
+
+
+def _queue_figures(row: dict[str, Any] | None) -> dict[str, Any]:
+    """One skill's entry of event 29 (the Starter Kit's skill dashboard reads these)."""
+    if row is None:
+        return {"inQueueCallCount": 0, "inQueueCallbackCount": 0, "longestTimeInQueueSec": 0}
+    return {
+        "inQueueCallCount": row["callsInQueue"],
+        "inQueueCallbackCount": row["callbacksInQueue"],
+        "longestTimeInQueueSec": row["currentLongestQueueTime"] // 1000,
+    }
 
 
 class SocketHub:
@@ -108,8 +121,9 @@ class SocketHub:
         self._message_seq += 1
         return f"{self._message_seq}:3:4:5:{self.core.farm_id()}:{self._message_seq}"
 
-    def push(self, sock: Socket, frame: str | _Close, *, force: bool = False) -> None:
-        """Queue a frame for a socket (dropped for a migrated socket unless ``force``)."""
+    def push(self, sock: Socket, frame: str | bytes | _Close, *, force: bool = False) -> None:
+        """Queue a frame for a socket (dropped for a migrated socket unless ``force``); a
+        ``bytes`` frame goes out as a binary frame (Five9 never sends one: fault tests do)."""
         if sock.closing or (sock.dead and not force):
             return
         if isinstance(frame, _Close):
@@ -189,6 +203,7 @@ class SocketHub:
         payload = self.core.publisher.compute_delta()
         if not payload:
             return
+        self._agent_subscriptions(payload)
         encoded: dict[bytes, str] = {}
         message_id = self._message_id()
         for sock in self.live(SUPERVISOR):
@@ -207,6 +222,47 @@ class SocketHub:
                 )
             if encoded[key]:
                 self.push(sock, encoded[key])
+
+    def _agent_subscriptions(self, payload: list[dict[str, Any]]) -> None:
+        """What agent sockets see of a statistics change: event 29 (queue figures of the
+        agent's skills) and event 15 (presence of the agents sharing a skill)."""
+        changed_queues: set[str] = set()
+        changed_agents: set[str] = set()
+        for entry in payload:
+            ids = {r["id"] for r in entry["added"] + entry["updated"]} | set(entry["removed"])
+            if entry["dataSource"] == "ACD_STATUS":
+                changed_queues |= ids - {"0"}
+            elif entry["dataSource"] == "AGENT_STATE":
+                changed_agents |= ids
+        if not (changed_queues or changed_agents):
+            return
+        tenant = self.core.tenant
+        rows = self.core.publisher.last.get("ACD_STATUS", {})
+        for sock in self.live(AGENT):
+            user = tenant.users.get(sock.user_id)
+            if sock.dead or user is None:
+                continue
+            mine = set(user.skill_levels)
+            queues = sorted(mine & changed_queues)
+            if queues:
+                self.event(sock, "29", {q: _queue_figures(rows.get(q)) for q in queues})
+            peers = {
+                a
+                for a in changed_agents
+                if a in tenant.agents and mine & set(tenant.users[a].skill_levels)
+            }
+            if peers:
+                self.event(
+                    sock,
+                    "15",
+                    {
+                        a: {
+                            "readyChannels": list(tenant.agents[a].ready_channels),
+                            "state": tenant.agents[a].state,
+                        }
+                        for a in sorted(peers)
+                    },
+                )
 
     # ------------------------------------------------------------------ tenant changes
 
@@ -248,6 +304,17 @@ class SocketHub:
         if note.kind == "options":
             user = tenant.users.get(user_id)
             return "13", sorted(user.options) if user else []
+        if note.kind in ("skill_added", "skill_removed"):
+            # Payload shape unrecorded (inferred): the skill, plus the level when added.
+            skill = tenant.skills.get(note.reason or "")
+            body: dict[str, Any] = {
+                "id": note.reason,
+                "name": skill.name if skill is not None else None,
+            }
+            user = tenant.users.get(user_id)
+            if note.kind == "skill_added" and user is not None:
+                body["level"] = user.skill_levels.get(note.reason or "")
+            return ("39" if note.kind == "skill_added" else "19"), body
         if note.kind == "station":
             station = tenant.stations.get(user_id)
             payload = (
@@ -384,6 +451,9 @@ class SocketHub:
             if sock.ws.closed:
                 return
             try:
-                await sock.ws.send_str(item)
+                if isinstance(item, bytes):
+                    await sock.ws.send_bytes(item)
+                else:
+                    await sock.ws.send_str(item)
             except (ConnectionError, RuntimeError):
                 return

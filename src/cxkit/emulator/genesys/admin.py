@@ -27,9 +27,14 @@ COMMANDS: Final = {
     "no_longer_subscribed": "{channel_id, topics?} -> {removed}",
     "reject_topics": "{prefixes: [str], permissions?: [str]} | {clear: true} -> {denied}",
     "emit": "{topic, body, type?} -> {delivered}",
+    "emit_raw": "{frame: str (any text, even malformed), channel_id?} -> {channels}",
+    "analytics_job": "{job_id? (all when omitted), state: FULFILLED|FAILED|CANCELLED|EXPIRED, "
+    "error_message?} -> {jobs}",
     "scenario": "{action: start|stop|step, count?, interval?} -> {running, steps, done}",
     "set_presence": "{user_id, presence (id, system presence or label), message?} -> {user}",
     "set_routing_status": "{user_id, status} -> {user}",
+    "set_station": "{user_id, station_id (null: disassociate)} -> {user}",
+    "set_out_of_office": "{user_id, active: bool, indefinite?: bool} -> {user}",
     "set_queue_member": "{queue_id, user_id, joined?: bool, remove?: bool} -> {queue}",
     "offer_call": "{queue_id?, ani?, dnis?, user_id?, route?: bool} -> {conversation}",
     "answer_call": "{conversation_id} -> {conversation}",
@@ -116,6 +121,8 @@ class GenesysAdmin:
             "presenceMessage": u.presence_message,
             "routingStatus": u.routing_status,
             "queues": dict(u.queues),
+            "stationId": u.station_id,
+            "outOfOffice": u.ooo_active,
         }
 
     def _queue(self, queue_id: str) -> dict[str, Any]:
@@ -267,6 +274,30 @@ class GenesysAdmin:
         )
         return {"delivered": delivered}
 
+    def _cmd_emit_raw(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        frame = body.get("frame")
+        if not isinstance(frame, str):
+            raise ConfigError.bad_value("frame", frame, "the text frame to send (a string)")
+        channel_id = _str(body, "channel_id", required=False)
+        if channel_id is not None and self.rt.hub.get(channel_id) is None:
+            raise ConfigError.bad_value("channel_id", channel_id, "a live channel id")
+        channels = self.rt.hub.send_raw(frame, None if channel_id is None else [channel_id])
+        return {"channels": channels}
+
+    def _cmd_analytics_job(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        jobs = self.rt.jobs
+        state = _need(body, "state").upper()
+        if state not in ("FULFILLED", "FAILED", "CANCELLED", "EXPIRED"):
+            raise ConfigError.bad_value("state", state, "FULFILLED, FAILED, CANCELLED or EXPIRED")
+        job_id = _str(body, "job_id", required=False)
+        chosen = jobs.all() if job_id is None else [j for j in jobs.all() if j.id == job_id]
+        if job_id is not None and not chosen:
+            raise ConfigError.bad_value("job_id", job_id, "the id of a submitted job")
+        message = _str(body, "error_message", required=False)
+        for job in chosen:
+            jobs.force(job, state, message)
+        return {"jobs": {job.id: jobs.state(job) for job in chosen}}
+
     # ------------------------------------------------------------------ activity
 
     def _cmd_scenario(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -296,6 +327,23 @@ class GenesysAdmin:
     def _cmd_set_routing_status(self, body: Mapping[str, Any]) -> dict[str, Any]:
         user_id, status = _need(body, "user_id"), _need(body, "status")
         self.rt.state.set_routing_status(user_id, status)
+        return {"user": self._user(user_id)}
+
+    def _cmd_set_station(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        user_id = _need(body, "user_id")
+        if "station_id" not in body:
+            raise ConfigError.bad_value("station_id", None, "a station id, or null to disassociate")
+        station_id = _str(body, "station_id", required=False)
+        self.rt.state.set_station(user_id, station_id)
+        return {"user": self._user(user_id)}
+
+    def _cmd_set_out_of_office(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        user_id = _need(body, "user_id")
+        if not isinstance(body.get("active"), bool):
+            raise ConfigError.bad_value("active", body.get("active"), "true or false")
+        self.rt.state.set_out_of_office(
+            user_id, body["active"], indefinite=_bool(body, "indefinite", False)
+        )
         return {"user": self._user(user_id)}
 
     def _cmd_set_queue_member(self, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_OBSERVATION_METRICS",
     "analytics_conversation",
     "conversation_details_query",
+    "matching_conversations",
     "observation_metrics",
     "queue_observation_query",
 ]
@@ -269,9 +270,9 @@ def _filter_holds(filter_: Mapping[str, Any], values: Mapping[str, set[str]]) ->
     return any(results) if filter_.get("type") == "or" else all(results)
 
 
-def conversation_details_query(state: OrgState, body: Any) -> dict[str, Any]:
-    """ConversationQuery -> AnalyticsConversationQueryResponse ``{conversations?, totalHits}``
-    (``conversations`` is left out when the page is empty, as the service does)."""
+def matching_conversations(state: OrgState, body: Any) -> list[Conversation]:
+    """The conversations a ConversationQuery (or AsyncConversationQuery) selects, sorted by
+    its ``order``/``orderBy``. Raises 400 for a missing or bad ``interval``/``order``."""
     if not isinstance(body, Mapping):
         raise bad_request("The request body must be a ConversationQuery object")
     interval = body.get("interval")
@@ -281,12 +282,6 @@ def conversation_details_query(state: OrgState, body: Any) -> dict[str, Any]:
         start, end = parse_interval(interval)
     except BadDate:
         raise ApiError(400, "invalid.date") from None
-    paging = body.get("paging") or {}
-    size, number = paging.get("pageSize", 25), paging.get("pageNumber", 1)
-    if not isinstance(size, int) or not 1 <= size <= 100:
-        raise invalid_value("paging.pageSize", size, "an integer 1-100")
-    if not isinstance(number, int) or number < 1:
-        raise invalid_value("paging.pageNumber", number, "an integer >= 1")
     order = body.get("order", "asc")
     if order not in ("asc", "desc", "unordered"):
         raise invalid_value("order", order, "asc, desc, unordered")
@@ -311,8 +306,109 @@ def conversation_details_query(state: OrgState, body: Any) -> dict[str, Any]:
         else (lambda c: c.start)
     )
     hits.sort(key=key, reverse=order == "desc")
-    page = hits[(number - 1) * size : number * size]
+    return hits
+
+
+def conversation_details_query(state: OrgState, body: Any, *, shift: int = 0) -> dict[str, Any]:
+    """ConversationQuery -> AnalyticsConversationQueryResponse ``{conversations?, totalHits}``
+    (``conversations`` is left out when the page is empty, as the service does).
+
+    ``shift`` moves the page window back by that many conversations, as pages move while
+    new data arrives (the ``analytics_shift_pages`` switch)."""
+    if not isinstance(body, Mapping):
+        raise bad_request("The request body must be a ConversationQuery object")
+    paging = body.get("paging") or {}
+    size, number = paging.get("pageSize", 25), paging.get("pageNumber", 1)
+    if not isinstance(size, int) or not 1 <= size <= 100:
+        raise invalid_value("paging.pageSize", size, "an integer 1-100")
+    if not isinstance(number, int) or number < 1:
+        raise invalid_value("paging.pageNumber", number, "an integer >= 1")
+    hits = matching_conversations(state, body)
+    first = max(0, (number - 1) * size - shift)
+    page = hits[first : first + size]
     answer: dict[str, Any] = {"totalHits": len(hits)}
     if page:
         answer["conversations"] = [analytics_conversation(c) for c in page]
     return answer
+
+
+# --------------------------------------------------------------------------- aggregates
+
+_AGGREGATE_DIMENSIONS: Final = ("queueId", "userId", "mediaType", "direction", "conversationId")
+
+
+def _samples(c: Conversation) -> list[tuple[dict[str, str], str, int]]:
+    """(dimension values, metric, value) contributed by one conversation's participants."""
+    out: list[tuple[dict[str, str], str, int]] = []
+    base = {"mediaType": "voice", "direction": c.direction, "conversationId": c.id}
+    for p in c.participants:
+        dims = dict(base)
+        if p.queue_id:
+            dims["queueId"] = p.queue_id
+        if p.user_id:
+            dims["userId"] = p.user_id
+        if p.purpose == "acd":
+            out.append((dims, "nOffered", 1))
+            tacd = _ms(p.start, p.end)
+            if tacd is not None:
+                out.append((dims, "tAcd", tacd))
+        elif p.purpose == "agent":
+            for metric, value in (
+                ("tAlert", _ms(p.start, p.connected or p.end)),
+                ("tAnswered", _ms(p.start, p.connected)),
+                ("tTalk", _ms(p.connected, p.end)),
+                ("tHandle", _ms(p.connected, p.end)),
+            ):
+                if value is not None:
+                    out.append((dims, metric, value))
+            if p.connected is not None:
+                out.append((dims, "nConnected", 1))
+    return out
+
+
+def conversation_aggregates_query(state: OrgState, body: Any) -> dict[str, Any]:
+    """ConversationAggregationQuery -> ConversationAggregateQueryResponse: ``metrics``
+    (nOffered, nConnected, tAcd, tAlert, tAnswered, tTalk, tHandle) over the conversations of
+    ``interval``, grouped by ``groupBy`` (queueId, userId, mediaType, direction), one data
+    row for the whole interval. Stats are ``{max, min, count, sum}`` (counts for n-metrics)."""
+    if not isinstance(body, Mapping):
+        raise bad_request("The request body must be a ConversationAggregationQuery object")
+    metrics = body.get("metrics")
+    if not isinstance(metrics, list) or not metrics or not all(isinstance(m, str) for m in metrics):
+        raise bad_request("metrics must be a non-empty list of metric names")
+    group_by = body.get("groupBy") or []
+    if not isinstance(group_by, list) or any(g not in _AGGREGATE_DIMENSIONS for g in group_by):
+        raise invalid_value("groupBy", group_by, ", ".join(_AGGREGATE_DIMENSIONS))
+    query = dict(body)
+    filter_ = query.pop("filter", None)
+    if isinstance(filter_, Mapping):
+        query["segmentFilters"] = [filter_]
+    wanted = set(metrics)
+    groups: dict[tuple[tuple[str, str], ...], dict[str, list[int]]] = {}
+    for c in matching_conversations(state, query):
+        for dims, metric, value in _samples(c):
+            if metric not in wanted or any(g not in dims for g in group_by):
+                continue
+            key = tuple((g, dims[g]) for g in group_by)
+            groups.setdefault(key, {}).setdefault(metric, []).append(value)
+    results = []
+    for key, by_metric in groups.items():
+        rows = []
+        for metric in metrics:
+            values = by_metric.get(metric)
+            if not values:
+                continue
+            if metric.startswith("n"):
+                stats: dict[str, int] = {"count": sum(values)}
+            else:
+                stats = {
+                    "max": max(values),
+                    "min": min(values),
+                    "count": len(values),
+                    "sum": sum(values),
+                }
+            rows.append({"metric": metric, "stats": stats})
+        results.append(
+            {"group": dict(key), "data": [{"interval": body["interval"], "metrics": rows}]}
+        )
+    return {"results": results}

@@ -21,6 +21,7 @@ from cxkit.emulator.genesys.ratelimit import RateVerdict
 from cxkit.emulator.genesys.runtime import Runtime
 from cxkit.emulator.genesys.state import StateError
 from cxkit.emulator.genesys.tokens import TokenProblem, TokenRecord
+from cxkit.emulator.genesys.usage import UsageRecord, template_uri
 
 __all__ = [
     "TOKEN_KEY",
@@ -69,25 +70,47 @@ def _authenticate(rt: Runtime, request: web.Request) -> TokenRecord:
         raise ApiError(401, problem.code) from None
 
 
-def _rate(rt: Runtime, token: TokenRecord) -> RateVerdict:
-    if rt.live.current.rate_limit_key == "client_user":
+def _too_many(verdict: RateVerdict, limit_key: str) -> ApiError:
+    after = str(verdict.retry_after)
+    return ApiError(
+        429,
+        "too.many.requests",
+        {"retryAfter": after},
+        limit={"key": limit_key, "namespace": "platform.api", "value": verdict.allowed},
+        headers={"Retry-After": after},
+    )
+
+
+def _template(request: web.Request) -> str | None:
+    """The matched route as ``/api/v2/users/{userId}`` (None for unknown paths)."""
+    resource = request.match_info.route.resource
+    if resource is None or resource.canonical.endswith("{tail}"):
+        return None
+    canonical = resource.canonical
+    # Under a gateway prefix (/gw/api/api/v2/...) the template still starts at /api/v2.
+    return "/" + template_uri(canonical[max(0, canonical.find("/api/v2")) :])
+
+
+def _rate(rt: Runtime, token: TokenRecord, endpoint: str | None) -> RateVerdict:
+    """Count the request against every layer that applies; the first exhausted one answers
+    429. The headers report the per-app-and-user budget (the one clients pace against)."""
+    options = rt.live.current
+    if options.rate_limit_key == "client_user":
         key = f"{token.client_id}/{token.user_id or '-'}"
     else:
         key = f"token/{token.serial}"
     verdict = rt.limiter.hit(key)
     if verdict.exceeded:
-        after = str(verdict.retry_after)
-        raise ApiError(
-            429,
-            "too.many.requests",
-            {"retryAfter": after},
-            limit={
-                "key": "org.app.user.rate.per.minute",
-                "namespace": "platform.api",
-                "value": verdict.allowed,
-            },
-            headers={"Retry-After": after},
-        )
+        raise _too_many(verdict, "org.app.user.rate.per.minute")
+    if token.user_id is not None:
+        per_user = rt.user_limiter.hit(f"user/{token.user_id}")
+        if per_user.exceeded:
+            raise _too_many(per_user, "org.user.rate.per.minute")
+    budget = options.endpoint_rate_limits.get(endpoint) if endpoint else None
+    if budget is not None and endpoint is not None:
+        per_endpoint = rt.endpoint_limiter.hit(f"{key} {endpoint}", budget)
+        if per_endpoint.exceeded:
+            raise _too_many(per_endpoint, f"{endpoint} rate.per.minute")
     return verdict
 
 
@@ -121,13 +144,15 @@ def api_middleware(rt: Runtime) -> Any:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         correlation = new_correlation_id()
         verdict: RateVerdict | None = None
+        token: TokenRecord | None = None
+        template = _template(request)
         try:
             limit = rt.live.current.max_body_bytes
             if request.content_length is not None and request.content_length > limit:
                 raise ApiError(413, "request.too.large", {"limit": str(limit)})
             token = _authenticate(rt, request)
             request[TOKEN_KEY] = token
-            verdict = _rate(rt, token)
+            verdict = _rate(rt, token, f"{request.method} {template}" if template else None)
             response = await handler(request)
         except ApiError as exc:
             response = _error_response(exc, correlation)
@@ -148,6 +173,17 @@ def api_middleware(rt: Runtime) -> Any:
                 0, rt.live.current.rate_limit, rt.live.current.rate_limit_window, False
             )
         response.headers.update(verdict.headers())
+        if token is not None and template is not None:
+            rt.usage.record(
+                UsageRecord(
+                    rt.now(),
+                    token.client_id,
+                    token.user_id,
+                    template.lstrip("/"),
+                    request.method,
+                    response.status,
+                )
+            )
         return response
 
     return middleware

@@ -11,10 +11,12 @@ from cxkit.emulator.genesys.model import (
     Change,
     ConversationChanged,
     DetailEvent,
+    OutOfOfficeChanged,
     PresenceChanged,
     QueueMembershipChanged,
     QueueStatsChanged,
     RoutingStatusChanged,
+    StationChanged,
 )
 from cxkit.emulator.genesys.notifications import NotificationHub
 from cxkit.emulator.genesys.state import OrgState
@@ -41,6 +43,12 @@ class TopicFanout:
         elif isinstance(change, ActivityChanged):
             u = change.user
             hub.publish(f"v2.users.{u.id}.activity", lambda: bodies.activity(state, u))
+        elif isinstance(change, StationChanged):
+            u = change.user
+            hub.publish(f"v2.users.{u.id}.station", lambda: bodies.station(u))
+        elif isinstance(change, OutOfOfficeChanged):
+            u = change.user
+            hub.publish(f"v2.users.{u.id}.outofoffice", lambda: bodies.out_of_office(u))
         elif isinstance(change, QueueMembershipChanged):
             q, u, removed = change.queue, change.user, change.removed
             hub.publish(

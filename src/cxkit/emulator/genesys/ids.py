@@ -39,6 +39,13 @@ def new_secret(nbytes: int = 48) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+_fast_random = random.Random()  # seeded from the OS once; correlation ids are not secrets
+
+
 def new_correlation_id() -> str:
-    """A correlation id (``ININ-Correlation-Id``)."""
-    return str(uuid.uuid4())
+    """A correlation id (``ININ-Correlation-Id``, ``metadata.CorrelationId``): a version-4
+    UUID string. Made on every response and every event, so it is built from one 128-bit
+    draw of a plain PRNG (about 3x cheaper than ``uuid.uuid4()``, which reads the OS)."""
+    h = f"{_fast_random.getrandbits(128):032x}"
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"

@@ -18,6 +18,7 @@ __all__ = [
     "Conversation",
     "ConversationChanged",
     "DetailEvent",
+    "OutOfOfficeChanged",
     "Participant",
     "PresenceChanged",
     "PresenceDefinition",
@@ -25,6 +26,7 @@ __all__ = [
     "QueueMembershipChanged",
     "QueueStatsChanged",
     "RoutingStatusChanged",
+    "StationChanged",
     "User",
 ]
 
@@ -65,6 +67,13 @@ class User:
     queues: dict[str, bool] = field(default_factory=dict)  # queue id -> joined
     queues_changed: float = 0.0
     profile_skills: list[str] = field(default_factory=list)
+    station_id: str | None = None  # the associated (phone) station
+    station_changed: float = 0.0
+    last_station_id: str | None = None
+    ooo_active: bool = False  # out of office
+    ooo_indefinite: bool = False
+    ooo_start: float | None = None
+    ooo_end: float | None = None
 
     def active_queue_ids(self) -> list[str]:
         """Queues this user has joined (activated)."""
@@ -182,6 +191,20 @@ class ActivityChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class StationChanged:
+    """A user was associated with a station, or disassociated from it."""
+
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfOfficeChanged:
+    """A user's out-of-office setting changed."""
+
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
 class QueueMembershipChanged:
     """A user was added to / removed from a queue, or joined / left it."""
 
@@ -219,6 +242,8 @@ Change = (
     ActivityChanged
     | PresenceChanged
     | RoutingStatusChanged
+    | StationChanged
+    | OutOfOfficeChanged
     | QueueMembershipChanged
     | QueueStatsChanged
     | ConversationChanged

@@ -333,6 +333,16 @@ class NotificationHub:
             socket.send(frame)
         return len(sockets)
 
+    def send_raw(self, frame: str, channel_ids: Sequence[str] | None = None) -> list[str]:
+        """Send ``frame`` exactly as given (any text, valid JSON or not) to the connected
+        sockets of the given channels (all connected channels when None); returns their ids.
+        For testing how clients cope with frames the service never documented."""
+        chosen = [c for c in self.connected() if channel_ids is None or c.id in channel_ids]
+        for channel in chosen:
+            assert channel.socket is not None
+            channel.socket.send(frame)
+        return [c.id for c in chosen]
+
     # ------------------------------------------------------------------ system messages
 
     def system_frame(

@@ -4,7 +4,8 @@ Hosts (one server): the Platform API at the base URL (``/api/v2/...``); the logi
 at the base URL (``/oauth/token``, what the official SDKs use when the host has no ``api.``
 label) and under ``/login`` (``login_url``, SDK gateway ``path_params_login``); the
 Notifications WebSocket at ``ws://<host>/channels/<channelId>`` (the channel's
-``connectUri``).
+``connectUri``). With the ``gateway_api_prefix`` / ``gateway_login_prefix`` switches the API
+and the login host are also served under those prefixes, as behind an SDK gateway.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from cxkit.emulator.context import EmulatorContext
 from cxkit.emulator.genesys.admin import COMMANDS, GenesysAdmin
 from cxkit.emulator.genesys.api import api_middleware
 from cxkit.emulator.genesys.errors import not_found
+from cxkit.emulator.genesys.routes_analytics import AnalyticsRoutes
 from cxkit.emulator.genesys.routes_conversations import ConversationRoutes
 from cxkit.emulator.genesys.routes_notifications import NotificationRoutes
 from cxkit.emulator.genesys.routes_oauth import OAuthRoutes
 from cxkit.emulator.genesys.routes_routing import RoutingRoutes
+from cxkit.emulator.genesys.routes_scim import ScimRoutes
 from cxkit.emulator.genesys.routes_tokens import TokenRoutes
+from cxkit.emulator.genesys.routes_usage import UsageRoutes
 from cxkit.emulator.genesys.routes_users import UserRoutes
 from cxkit.emulator.genesys.runtime import Runtime
 from cxkit.emulator.genesys.scenario import Scenario
@@ -56,20 +60,15 @@ class GenesysPlugin:
         rt = self.runtime
         rt.ctx = ctx
         rt.reset()  # rebuild the demo org on the emulator clock
-        api = web.Application(middlewares=[api_middleware(rt)])
-        for table in (
-            UserRoutes(rt),
-            RoutingRoutes(rt),
-            ConversationRoutes(rt),
-            TokenRoutes(rt),
-            NotificationRoutes(rt),
-        ):
-            api.add_routes(table.routes())
-        api.router.add_route("*", "/{tail:.*}", self._unknown_api)
-        app.add_subapp("/api/v2", api)
+        app.add_subapp("/api/v2", self._api_app())
+        options = rt.live.current
+        if options.gateway_api_prefix:
+            app.add_subapp(f"/{options.gateway_api_prefix}/api/v2", self._api_app())
         oauth = OAuthRoutes(rt)
         app.add_routes(oauth.routes(""))
         app.add_routes(oauth.routes(LOGIN_PREFIX))
+        if options.gateway_login_prefix:
+            app.add_routes(oauth.routes(f"/{options.gateway_login_prefix}"))
         app.router.add_get(
             "/channels/{channel_id}", channel_socket_handler(rt.hub, rt.live, lambda: rt.ctx)
         )
@@ -82,9 +81,16 @@ class GenesysPlugin:
         """``/_emulator/info`` section: base URLs, demo tenant, options, admin commands."""
         rt = self.runtime
         base = rt.base_url()
+        options = rt.live.current
+        gateway: dict[str, str] = {}
+        if options.gateway_api_prefix:
+            gateway["api_url"] = f"{base}/{options.gateway_api_prefix}"
+        if options.gateway_login_prefix:
+            gateway["login_url"] = f"{base}/{options.gateway_login_prefix}"
         return {
             "api_url": base,
             "login_url": base + LOGIN_PREFIX,
+            "gateway": gateway,
             "ws": rt.ws_base(),
             "connect_uri_template": rt.ws_base() + "/channels/{channelId}",
             "tenant": rt.tenant.to_info(),
@@ -97,6 +103,25 @@ class GenesysPlugin:
         return self.admin.run(command, body)
 
     # ------------------------------------------------------------------ internals
+
+    def _api_app(self) -> web.Application:
+        """The Platform API (``/api/v2``) as a sub-application (mounted once, and again under
+        the gateway prefix when one is configured)."""
+        rt = self.runtime
+        api = web.Application(middlewares=[api_middleware(rt)])
+        for table in (
+            UserRoutes(rt),
+            RoutingRoutes(rt),
+            ConversationRoutes(rt),
+            AnalyticsRoutes(rt),
+            UsageRoutes(rt),
+            ScimRoutes(rt),
+            TokenRoutes(rt),
+            NotificationRoutes(rt),
+        ):
+            api.add_routes(table.routes())
+        api.router.add_route("*", "/{tail:.*}", self._unknown_api)
+        return api
 
     async def _unknown_api(self, request: web.Request) -> web.StreamResponse:
         raise not_found()

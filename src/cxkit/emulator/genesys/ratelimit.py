@@ -47,20 +47,22 @@ class RateLimiter:
         self._clock = clock
         self._windows: dict[str, tuple[float, int]] = {}  # key -> (window start, count)
 
-    def hit(self, key: str) -> RateVerdict:
-        """Count one request for ``key``."""
-        return self._account(key, 1)
+    def hit(self, key: str, allowed: int | None = None) -> RateVerdict:
+        """Count one request for ``key`` (``allowed`` overrides the budget for this key)."""
+        return self._account(key, 1, allowed)
 
-    def peek(self, key: str) -> RateVerdict:
+    def peek(self, key: str, allowed: int | None = None) -> RateVerdict:
         """The current accounting for ``key`` without counting."""
-        return self._account(key, 0)
+        return self._account(key, 0, allowed)
 
     def clear(self) -> None:
         """Forget every window (emulator reset)."""
         self._windows.clear()
 
-    def _account(self, key: str, cost: int) -> RateVerdict:
-        now, window, allowed = self._clock(), self._window(), self._allowed()
+    def _account(self, key: str, cost: int, allowed: int | None) -> RateVerdict:
+        now, window = self._clock(), self._window()
+        if allowed is None:
+            allowed = self._allowed()
         start, count = self._windows.get(key, (now, 0))
         if now - start >= window or now < start:
             start, count = now, 0

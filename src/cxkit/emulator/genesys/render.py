@@ -17,6 +17,7 @@ __all__ = [
     "conversation",
     "division",
     "org_presence_definition",
+    "out_of_office",
     "presence_ref",
     "queue",
     "queue_member",
@@ -131,8 +132,31 @@ def user(state: OrgState, u: User, expand: Iterable[str] = ()) -> dict[str, Any]
             "call": {"contactCenter": {"active": len(active), "acw": 0}},
         }
     if "outofoffice" in wanted:
-        body["outOfOffice"] = {"active": False, "indefinite": False}
+        body["outOfOffice"] = out_of_office(u)
+    if "station" in wanted:
+        stations: dict[str, Any] = {}
+        if u.station_id is not None:
+            stations["associatedStation"] = {
+                "id": u.station_id,
+                "associatedDate": iso(u.station_changed),
+            }
+        if u.last_station_id is not None:
+            stations["lastAssociatedStation"] = {"id": u.last_station_id}
+        body["station"] = stations
     return body
+
+
+def out_of_office(u: User) -> dict[str, Any]:
+    """OutOfOffice of a user (``expand=outOfOffice``, activity and out-of-office events)."""
+    return _clean(
+        {
+            "user": {"id": u.id, "selfUri": f"/api/v2/users/{u.id}"},
+            "active": u.ooo_active,
+            "indefinite": u.ooo_indefinite,
+            "startDate": _when(u.ooo_start),
+            "endDate": _when(u.ooo_end),
+        }
+    )
 
 
 def queue(state: OrgState, q: Queue) -> dict[str, Any]:

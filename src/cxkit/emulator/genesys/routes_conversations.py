@@ -1,15 +1,10 @@
-"""``/api/v2/conversations*`` and ``/api/v2/analytics/*``."""
+"""``/api/v2/conversations*`` (analytics are in :mod:`routes_analytics`)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from cxkit.emulator.genesys import render
-from cxkit.emulator.genesys.analytics import (
-    analytics_conversation,
-    conversation_details_query,
-    queue_observation_query,
-)
 from cxkit.emulator.genesys.api import json_body, json_response, token_of
 from cxkit.emulator.genesys.errors import bad_request, invalid_value, not_found
 from cxkit.emulator.genesys.model import Conversation
@@ -20,7 +15,7 @@ __all__ = ["ConversationRoutes"]
 
 
 class ConversationRoutes:
-    """Conversations, calls and analytics queries."""
+    """Conversations and calls."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -36,9 +31,6 @@ class ConversationRoutes:
                 self.patch_participant,
             ),
             web.get("/conversations/{conversation_id}", self.get_conversation),
-            web.post("/analytics/queues/observations/query", self.observations),
-            web.post("/analytics/conversations/details/query", self.details_query),
-            web.get("/analytics/conversations/{conversation_id}/details", self.details),
         ]
 
     def _conversation(self, request: web.Request) -> Conversation:
@@ -96,15 +88,3 @@ class ConversationRoutes:
         elif wanted is not None:
             raise invalid_value("state", wanted, "connected, disconnected")
         return web.Response(status=202)
-
-    async def observations(self, request: web.Request) -> web.Response:
-        """``POST /api/v2/analytics/queues/observations/query``."""
-        return json_response(queue_observation_query(self.rt.state, await json_body(request)))
-
-    async def details_query(self, request: web.Request) -> web.Response:
-        """``POST /api/v2/analytics/conversations/details/query``."""
-        return json_response(conversation_details_query(self.rt.state, await json_body(request)))
-
-    async def details(self, request: web.Request) -> web.Response:
-        """``GET /api/v2/analytics/conversations/{conversationId}/details``."""
-        return json_response(analytics_conversation(self._conversation(request)))

@@ -12,6 +12,7 @@ from cxkit.emulator.genesys.errors import bad_request, invalid_value, not_found
 from cxkit.emulator.genesys.model import User
 from cxkit.emulator.genesys.paging import page_listing, read_page
 from cxkit.emulator.genesys.runtime import Runtime
+from cxkit.emulator.genesys.search import decode_q64, search_users
 from cxkit.emulator.genesys.state import StateError
 from cxkit.emulator.genesys.timefmt import iso
 
@@ -37,6 +38,8 @@ class UserRoutes:
             web.get("/users", self.list_users),
             web.post("/users", self.create_user),
             web.get("/users/me", self.me),
+            web.post("/users/search", self.search),
+            web.get("/users/search", self.search_q64),
             web.get("/users/{user_id}", self.get_user),
             web.patch("/users/{user_id}", self.patch_user),
             web.delete("/users/{user_id}", self.delete_user),
@@ -83,6 +86,29 @@ class UserRoutes:
         users.sort(key=lambda u: u.name.lower(), reverse=_SORT[order])
         rendered = [self._render(u, request) for u in users]
         return json_response(page_listing(request, rendered, page))
+
+    def _search(self, body: Any) -> web.Response:
+        state = self.rt.state
+
+        def draw(user: User, expand: list[str]) -> dict[str, Any]:
+            return _clean(render.user(state, user, expand))
+
+        return json_response(search_users(state, body, draw))
+
+    async def search(self, request: web.Request) -> web.Response:
+        """``POST /api/v2/users/search`` UserSearchRequest -> UsersSearchResponse."""
+        return self._search(await json_body(request))
+
+    async def search_q64(self, request: web.Request) -> web.Response:
+        """``GET /api/v2/users/search?q64=<base64 UserSearchRequest>&expand=``."""
+        q64 = request.query.get("q64")
+        if not q64:
+            raise bad_request("q64 is required")
+        body = decode_q64(q64)
+        expand = query_list(request, "expand")
+        if expand and isinstance(body, dict):
+            body = {**body, "expand": expand}
+        return self._search(body)
 
     async def me(self, request: web.Request) -> web.Response:
         """``GET /api/v2/users/me`` (user tokens only: 400 ``not.a.user`` otherwise)."""

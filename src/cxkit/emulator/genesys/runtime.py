@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from cxkit.emulator.context import EmulatorContext
+from cxkit.emulator.genesys.analytics_jobs import AnalyticsJobs
 from cxkit.emulator.genesys.demo_org import populate_demo_org
 from cxkit.emulator.genesys.fanout import TopicFanout
 from cxkit.emulator.genesys.ids import IdFactory
@@ -19,6 +20,7 @@ from cxkit.emulator.genesys.ratelimit import RateLimiter
 from cxkit.emulator.genesys.settings import GenesysOptions, LiveOptions
 from cxkit.emulator.genesys.state import OrgState
 from cxkit.emulator.genesys.tokens import TokenStore
+from cxkit.emulator.genesys.usage import UsageLog
 from cxkit.emulator.tenant import GenesysTenant
 
 __all__ = ["Runtime"]
@@ -35,11 +37,16 @@ class Runtime:
         self.tokens = TokenStore(self.live, self.now)
         self.hub = NotificationHub(self.live, self.now, self.ws_base, tenant.org_id)
         self.tokens.on_revoke(self.hub.on_token_revoked)
-        self.limiter = RateLimiter(
-            lambda: self.live.current.rate_limit,
-            lambda: self.live.current.rate_limit_window,
-            self.now,
-        )
+        window = lambda: self.live.current.rate_limit_window  # noqa: E731
+        self.limiter = RateLimiter(lambda: self.live.current.rate_limit, window, self.now)
+        """``org.app.user.rate.per.minute`` (per token, or per OAuth client and user)."""
+        self.user_limiter = RateLimiter(lambda: self.live.current.user_rate_limit, window, self.now)
+        """``org.user.rate.per.minute``: one user across every OAuth client."""
+        self.endpoint_limiter = RateLimiter(lambda: 1, window, self.now)
+        """Per-endpoint budgets (``endpoint_rate_limits``)."""
+        self.usage = UsageLog(lambda: self.live.current.usage_log_size, tenant.org_id)
+        self.jobs = AnalyticsJobs(self.live, self.now)
+        self.details_calls = 0  # details queries answered (the analytics_shift_pages switch)
         self.state = self._build_state()
         self.oauth = OAuthServer(tenant, self.state, self.tokens, self.live)
         self._state_listeners: list[Callable[[OrgState], None]] = []
@@ -83,6 +90,11 @@ class Runtime:
         self.hub.denied.clear()
         self.tokens.clear()
         self.limiter.clear()
+        self.user_limiter.clear()
+        self.endpoint_limiter.clear()
+        self.usage.clear()
+        self.jobs.clear()
+        self.details_calls = 0
         self.state = self._build_state()
         self.oauth = OAuthServer(self.tenant, self.state, self.tokens, self.live)
         for listener in list(self._state_listeners):

@@ -23,6 +23,7 @@ from cxkit.emulator.genesys.model import (
     Conversation,
     ConversationChanged,
     DetailEvent,
+    OutOfOfficeChanged,
     Participant,
     PresenceChanged,
     PresenceDefinition,
@@ -30,6 +31,7 @@ from cxkit.emulator.genesys.model import (
     QueueMembershipChanged,
     QueueStatsChanged,
     RoutingStatusChanged,
+    StationChanged,
     User,
 )
 
@@ -264,6 +266,37 @@ class OrgState:
         elif status == "OFF_QUEUE" and system == ON_QUEUE:
             presence_id = self.presence_by_system["AVAILABLE"].id
         self._apply(user, presence_id=presence_id, routing=status)
+        return user
+
+    def set_station(self, user_id: str, station_id: str | None) -> User:
+        """Associate the user with a station (None: disassociate). Emits a station change."""
+        user = self.user(user_id)
+        if station_id == user.station_id:
+            return user
+        if user.station_id is not None:
+            user.last_station_id = user.station_id
+        user.station_id = station_id
+        user.station_changed = self.clock()
+        self._emit(StationChanged(user))
+        return user
+
+    def set_out_of_office(
+        self,
+        user_id: str,
+        active: bool,
+        *,
+        indefinite: bool = False,
+        start: float | None = None,
+        end: float | None = None,
+    ) -> User:
+        """Set the user's out-of-office (emits the out-of-office and activity changes)."""
+        user = self.user(user_id)
+        user.ooo_active = active
+        user.ooo_indefinite = indefinite
+        user.ooo_start = start if start is not None else (self.clock() if active else None)
+        user.ooo_end = None if indefinite else end
+        self._emit(OutOfOfficeChanged(user))
+        self._emit(ActivityChanged(user))
         return user
 
     def set_queue_member(self, queue_id: str, user_id: str, *, joined: bool = True) -> None:

@@ -19,10 +19,12 @@ __all__ = [
     "call_conversation_event",
     "conversation_event",
     "detail_event",
+    "out_of_office",
     "presence",
     "queue_member_event",
     "queue_observations",
     "routing_status",
+    "station",
 ]
 
 
@@ -57,10 +59,29 @@ def activity(state: OrgState, u: User) -> dict[str, Any]:
             "presenceMessage": u.presence_message or "",
             "modifiedDate": iso(u.presence_modified),
         },
-        "outOfOffice": {"active": False, "indefinite": False},
+        "outOfOffice": out_of_office(u),
         "activeQueueIds": u.active_queue_ids(),
         "dateActiveQueuesChanged": iso(u.queues_changed),
     }
+
+
+def out_of_office(u: User) -> dict[str, Any]:
+    """OutOfOfficeEventOutOfOffice (also the ``outOfOffice`` of activity events)."""
+    return render.out_of_office(u)
+
+
+def station(u: User) -> dict[str, Any]:
+    """UserStationChangeTopicUserStations: the associated station and the previous one."""
+    body: dict[str, Any] = {}
+    if u.station_id is not None:
+        body["associatedStation"] = {
+            "id": u.station_id,
+            "associatedUser": {"id": u.id},
+            "associatedDate": iso(u.station_changed),
+        }
+    if u.last_station_id is not None:
+        body["lastAssociatedStation"] = {"id": u.last_station_id}
+    return body
 
 
 def _event_participant(p: Participant, c: Conversation) -> dict[str, Any]:

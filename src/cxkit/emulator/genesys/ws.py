@@ -49,6 +49,7 @@ class ChannelConnection:
         self._wake = asyncio.Event()
         self._closing = False
         self._timer: asyncio.TimerHandle | None = None
+        self._last_client_frame = asyncio.get_running_loop().time()
 
     # ------------------------------------------------------------------ Outbox
 
@@ -101,14 +102,31 @@ class ChannelConnection:
                 return
 
     async def _heartbeat(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time() + self._live.current.heartbeat_interval
         while not self._closing:
+            options = self._live.current
+            # The idle timeout (if any) is a second deadline on the same timer.
+            idle_at = (
+                self._last_client_frame + options.idle_timeout
+                if options.idle_timeout is not None
+                else None
+            )
+            wait = min(next_beat, idle_at) if idle_at is not None else next_beat
             try:
-                await asyncio.wait_for(self._wake.wait(), self._live.current.heartbeat_interval)
+                await asyncio.wait_for(self._wake.wait(), max(0.0, wait - loop.time()))
             except TimeoutError:
-                if self._live.current.heartbeats:
-                    self.send(HEARTBEAT)
+                now = loop.time()
+                if idle_at is not None and now >= idle_at:
+                    self.close(1001, "idle timeout")
+                    return
+                if now >= next_beat:
+                    if options.heartbeats:
+                        self.send(HEARTBEAT)
+                    next_beat = now + options.heartbeat_interval
                 continue
             self._wake.clear()
+            next_beat = loop.time() + self._live.current.heartbeat_interval
 
     async def run(self) -> None:
         """Serve the socket until it closes."""
@@ -119,6 +137,7 @@ class ChannelConnection:
                 if msg.type == WSMsgType.TEXT:
                     self._on_text(msg.data)
                 elif msg.type == WSMsgType.PING:
+                    self._last_client_frame = asyncio.get_running_loop().time()
                     if self._ctx.pongs_enabled(_VENDOR) and not self._closing:
                         self._outbox.put_nowait(("pong", msg.data, None))
                 elif msg.type == WSMsgType.ERROR:
@@ -138,6 +157,7 @@ class ChannelConnection:
     # ------------------------------------------------------------------ client messages
 
     def _on_text(self, text: str) -> None:
+        self._last_client_frame = asyncio.get_running_loop().time()
         if self._closing or self._channel.socket is not self:
             return  # replaced or removed: the close is on its way
         try:

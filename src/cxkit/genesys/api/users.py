@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from cxkit.genesys.api._base import Resource, seg
-from cxkit.genesys.models import EntityListing, Queue, User
-from cxkit.genesys.paging import Paginator
+from cxkit.genesys.models import EntityListing, Queue, User, UsersSearchResponse
+from cxkit.genesys.paging import BodyPaginator, Paginator
 
 __all__ = ["UsersAPI"]
 
@@ -88,3 +88,16 @@ class UsersAPI(Resource):
     async def patch(self, user_id: str, body: Any) -> User:
         """``PATCH /api/v2/users/{userId}`` (include ``version``; :data:`NULL` clears)."""
         return await self._client.call("PATCH", f"/api/v2/users/{seg(user_id)}", User, json=body)
+
+    async def search(self, query: Any) -> UsersSearchResponse:
+        """``POST /api/v2/users/search``: one page of a UserSearchRequest, e.g.
+        ``{"query": [{"type": "CONTAINS", "fields": ["email"], "value": "@example.com"}]}``."""
+        return await self._client.call(
+            "POST", "/api/v2/users/search", UsersSearchResponse, json=query
+        )
+
+    def iter_search(self, query: Any, *, page_size: int = 100) -> BodyPaginator[User]:
+        """Every user a search finds, page after page."""
+        return BodyPaginator(
+            self._client, "/api/v2/users/search", query, UsersSearchResponse, page_size=page_size
+        )

@@ -1,0 +1,276 @@
+"""Event ingest: one client reading a socket that pushes realistic frames as fast as it can.
+
+Three clients read the same frames from :mod:`bench.firehose` (a separate process that costs
+the server well under a microsecond per frame, so the client is the limit):
+
+* **cxkit** -- the product path. Five9: :class:`~cxkit.five9.Five9EventStream` over a
+  :class:`~cxkit.five9.protocol.SupervisorStreamSession` (what ``Five9Client.supervisor_stream``
+  builds): typed decode, :class:`~cxkit.five9.StatsCache` applied, unified events built, one
+  handler on event 5012. Genesys: a :class:`~cxkit.genesys.Channel` adopting the channel
+  (typed :class:`~cxkit.genesys.TopicEvent`, dispatch, one handler on ``"topic"``).
+* **peer-style** -- written the way the community clients are: ``websockets`` (its asyncio
+  client, defaults), ``json.loads``, a dict of handlers by event id / topic. Five9's 5000/5012
+  are applied to a dict-of-dicts statistics cache, as the peers do.
+* **raw limit** -- aiohttp's WebSocket receive plus ``msgspec.json.decode`` and nothing else.
+
+Each client runs in its own process; events/s and CPU per event are taken between event
+``warmup`` and the last one. Rounds are interleaved (the order rotates) and the best round of
+each client is kept, so a noisy neighbour hurts every client alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench._util import Proc, Ratio, Section, fmt, run_worker, worker_entry
+
+__all__ = ["CLIENTS", "VENDORS", "main", "measure", "run"]
+
+CLIENTS = ("cxkit", "peer", "raw")
+VENDORS = ("five9", "genesys")
+_LABELS = {
+    "cxkit": "cxkit (typed + cache + handler)",
+    "peer": "peer-style (websockets + json)",
+    "raw": "raw limit (aiohttp + msgspec)",
+}
+
+
+class Meter:
+    """Counts events; clocks wall and CPU time between event ``warmup`` and event ``count``."""
+
+    def __init__(self, count: int, warmup: int) -> None:
+        self.count = count
+        self.warmup = max(1, min(warmup, count - 1)) if count > 1 else 0
+        self.seen = 0
+        self.done = asyncio.Event()
+        self._t0 = self._c0 = self._t1 = self._c1 = 0.0
+
+    def hit(self, _event: Any = None) -> None:
+        """The handler: one event."""
+        self.seen += 1
+        if self.seen == self.warmup:
+            self._t0, self._c0 = time.perf_counter(), time.process_time()
+        if self.seen == self.count:
+            self._t1, self._c1 = time.perf_counter(), time.process_time()
+            self.done.set()
+
+    def result(self) -> dict[str, float]:
+        """events, wall, cpu, events/s, CPU µs per event (of the measured window)."""
+        events = self.count - self.warmup
+        wall = max(self._t1 - self._t0, 1e-9)
+        cpu = self._c1 - self._c0
+        return {
+            "events": events,
+            "wall": wall,
+            "cpu": cpu,
+            "rate": events / wall,
+            "cpu_us": cpu / max(events, 1) * 1e6,
+        }
+
+
+# --------------------------------------------------------------------------- clients
+
+
+async def _cxkit_five9(url: str, meter: Meter) -> dict[str, Any]:
+    from cxkit.core.session import ConnectTarget
+    from cxkit.five9 import Five9EventStream, StatsCache
+    from cxkit.five9.protocol import ConnectRequest, SupervisorStreamSession
+
+    async def target(_request: ConnectRequest) -> ConnectTarget:
+        return ConnectTarget(url=url)
+
+    cache = StatsCache()
+    stream = Five9EventStream(SupervisorStreamSession(target, stats=cache))
+    stream.on_event(5012, meter.hit)
+    async with stream:
+        await meter.done.wait()
+    return {"agents": len(cache.table("AGENT_STATE")), "malformed": stream.stats.malformed}
+
+
+async def _cxkit_genesys(url: str, meter: Meter) -> dict[str, Any]:
+    from cxkit.genesys import Channel, GenesysClient
+    from cxkit.genesys.models import NotificationChannel
+
+    http_base = url.replace("ws://", "http://", 1).split("/", 3)
+    client = GenesysClient(base_url="/".join(http_base[:3]), access_token="bench")
+    channel = Channel(client, channel=NotificationChannel(id="bench", connect_uri=url))
+    typed = 0
+
+    def handler(event: Any) -> None:
+        nonlocal typed
+        typed += event.typed
+        meter.hit(event)
+
+    channel.on("topic", handler)
+    try:
+        await channel.open()
+        await meter.done.wait()
+    finally:
+        await channel.close()
+        await client.close()
+    return {"typed": typed}
+
+
+async def _peer(vendor: str, url: str, meter: Meter) -> dict[str, Any]:
+    from websockets.asyncio.client import connect
+
+    tables: dict[str, dict[str, Any]] = {}
+
+    def on_snapshot(data: dict[str, Any]) -> None:
+        for block in data.get("payLoad") or ():
+            tables[block["dataSource"]] = {row["id"]: row for row in block.get("data") or ()}
+
+    def on_delta(data: dict[str, Any]) -> None:
+        for block in data.get("payLoad") or ():
+            table = tables.setdefault(block["dataSource"], {})
+            for row in (block.get("added") or []) + (block.get("updated") or []):
+                table[row["id"]] = row
+            for row_id in block.get("removed") or ():
+                table.pop(row_id, None)
+        meter.hit(data)
+
+    five9_handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+        "5000": on_snapshot,
+        "5012": on_delta,
+    }
+    async with connect(url, max_size=None) as ws:
+        if vendor == "five9":
+            async for message in ws:
+                data = json.loads(message)
+                handler = five9_handlers.get(data["context"]["eventId"])
+                if handler is not None:
+                    handler(data)
+                if meter.done.is_set():
+                    break
+        else:
+            async for message in ws:
+                data = json.loads(message)
+                if data.get("topicName") != "channel.metadata":
+                    meter.hit(data)
+                if meter.done.is_set():
+                    break
+    return {"agents": len(tables.get("AGENT_STATE", {}))} if vendor == "five9" else {}
+
+
+async def _raw(url: str, meter: Meter) -> dict[str, Any]:
+    import aiohttp
+    import msgspec
+
+    decode = msgspec.json.decode
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        async for msg in ws:
+            decode(msg.data)
+            meter.hit()
+            if meter.done.is_set():
+                break
+    return {}
+
+
+async def measure(
+    client: str, vendor: str, url: str, count: int, warmup: int, *, timeout: float = 120.0
+) -> dict[str, Any]:
+    """Run one client on ``url`` until ``count`` events were handled; figures + extras."""
+    return await asyncio.wait_for(_measure(client, vendor, url, count, warmup), timeout)
+
+
+async def _measure(client: str, vendor: str, url: str, count: int, warmup: int) -> dict[str, Any]:
+    # The raw client also counts the Five9 snapshot frame: one more to reach `count` deltas
+    # (and the same deltas in the timed window as the other clients).
+    extra_frame = 1 if client == "raw" and vendor == "five9" else 0
+    meter = Meter(count + extra_frame, warmup + extra_frame)
+    if client == "cxkit":
+        extra = await (_cxkit_five9 if vendor == "five9" else _cxkit_genesys)(url, meter)
+    elif client == "peer":
+        extra = await _peer(vendor, url, meter)
+    elif client == "raw":
+        extra = await _raw(url, meter)
+    else:
+        raise ValueError(f"unknown client {client!r}")
+    return {**meter.result(), **extra}
+
+
+def _worker(args: dict[str, Any]) -> dict[str, Any]:
+    return asyncio.run(
+        measure(args["client"], args["vendor"], args["url"], args["count"], args["warmup"])
+    )
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def run(quick: bool = False) -> Section:
+    """Run every client on both vendors in interleaved rounds; the best round of each."""
+    from bench._util import PYTHON
+
+    rounds = 1 if quick else 3
+    counts = {"five9": 300, "genesys": 600} if quick else {"five9": 15_000, "genesys": 40_000}
+    warmup = 50 if quick else 2_000
+    best: dict[tuple[str, str], dict[str, Any]] = {}
+    with Proc([PYTHON, "-m", "bench.firehose"]) as server:
+        hello = server.read(120)
+        port = hello["port"]
+        for number in range(rounds):
+            order = CLIENTS[number % 3 :] + CLIENTS[: number % 3]
+            for vendor in VENDORS:
+                url = f"ws://127.0.0.1:{port}/{vendor}?count={counts[vendor]}"
+                for client in order:
+                    got = run_worker(
+                        "ingest_bench",
+                        {
+                            "kind": "measure",
+                            "client": client,
+                            "vendor": vendor,
+                            "url": url,
+                            "count": counts[vendor],
+                            "warmup": warmup,
+                        },
+                    )
+                    key = (client, vendor)
+                    if key not in best or got["rate"] > best[key]["rate"]:
+                        best[key] = got
+    section = Section(
+        "Event ingest (one socket, frames pushed as fast as the client reads)",
+        ["events/s", "CPU us/event", "vs peer", "vs raw"],
+    )
+    for vendor in VENDORS:
+        peer, raw = best[("peer", vendor)]["rate"], best[("raw", vendor)]["rate"]
+        for client in CLIENTS:
+            got = best[(client, vendor)]
+            section.add(
+                f"{vendor}: {_LABELS[client]}",
+                {
+                    "events/s": fmt(got["rate"]),
+                    "CPU us/event": fmt(got["cpu_us"]),
+                    "vs peer": f"{got['rate'] / peer:.2f}x",
+                    "vs raw": f"{got['rate'] / raw:.2f}x",
+                },
+            )
+        cx = best[("cxkit", vendor)]["rate"]
+        section.ratios.append(Ratio(f"{vendor} cxkit / peer-style", cx / peer, 2.0))
+        section.ratios.append(Ratio(f"{vendor} cxkit / raw limit", cx / raw, 0.6))
+    section.notes.append(
+        f"frames: Five9 5012 deltas of the emulator's scenario, mean "
+        f"{hello['five9_mean_bytes']:,.0f} B (after one {hello['five9_snapshot_bytes']:,.0f} B "
+        f"5000); Genesys topic events, mean {hello['genesys_mean_bytes']:,.0f} B; "
+        f"{counts['five9']:,} / {counts['genesys']:,} events per run, first {warmup:,} not "
+        f"timed, best of {rounds} interleaved round(s)"
+    )
+    return section
+
+
+def main(quick: bool = False) -> str:
+    """Run and return the section as text."""
+    return run(quick).text()
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) > 1 and sys.argv[1] == "worker":
+        worker_entry({"measure": _worker})
+    else:
+        print(main("--quick" in sys.argv))
