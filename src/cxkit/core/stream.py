@@ -334,6 +334,10 @@ class EventStream:
         self._state = StreamState.CLOSED
         self._state_waiters: list[tuple[StreamState, asyncio.Future[None]]] = []
         self._handlers: dict[str, list[_Registration]] = {}
+        # kinds of an event -> the handlers that match, in registration order. Events of one
+        # stream come in a handful of kind tuples, so dispatch is one dict lookup per event;
+        # on() and unsubscribing clear it.
+        self._match_cache: dict[tuple[str, ...], tuple[_Registration, ...]] = {}
         self._seq = itertools.count()
         self._channels: set[_Channel] = set()
 
@@ -349,6 +353,12 @@ class EventStream:
         self._error: BaseException | None = None
         self._last_tick: float | None = None
         self._stuck_warned = False
+        # One timer per receive deadline instead of a timeout context per received frame
+        # (see _receive): on a busy socket the timer fires about once per keepalive period.
+        self._alarm: asyncio.TimerHandle | None = None
+        self._alarm_at: float | None = None
+        self._alarm_fired = False
+        self._receiving = False
 
     # ------------------------------------------------------------------ public API
 
@@ -382,11 +392,13 @@ class EventStream:
             raise UsageError(f"stream.on({kind!r}, ...) needs a callable handler")
         registration = _Registration(next(self._seq), kind, handler)
         self._handlers.setdefault(kind, []).append(registration)
+        self._match_cache.clear()
 
         def unsubscribe() -> None:
             registrations = self._handlers.get(kind, [])
             if registration in registrations:
                 registrations.remove(registration)
+                self._match_cache.clear()
                 if not registrations:
                     del self._handlers[kind]
 
@@ -701,13 +713,20 @@ class EventStream:
         if outcome is not None:
             return await self._end_connection(ws, outcome)
 
+        # The per-frame loop: locals for what every frame uses, no coroutine per frame beyond
+        # the receive and the delivery.
+        stats = self.stats
+        clock = self._clock
+        text_type = aiohttp.WSMsgType.TEXT
+        receive_text = session.receive_text
         while True:
             if self._stop_requested:
                 return await self._end_connection(ws, _Outcome("close", _APP_CLOSE_REASON))
-            pending = self._take_pending()
+            pending = self._pending
             if pending is not None:
+                self._pending = None
                 return await self._end_connection(ws, pending)
-            now = self._clock()
+            now = clock()
             deadline = self._deadline(now)
             if deadline is not None and now >= deadline:
                 self._last_tick = now
@@ -716,18 +735,23 @@ class EventStream:
                 if outcome is not None:
                     return await self._end_connection(ws, outcome)
                 continue
-            # aiohttp treats a timeout of 0 as "none": keep it strictly positive.
-            timeout = None if deadline is None else max(deadline - now, 0.001)
-            try:
-                msg = await ws.receive(timeout=timeout)
-            except TimeoutError:
-                continue
+            msg = await self._receive(ws, deadline)
+            if msg is None:
+                continue  # the deadline came first: tick
             kind = msg.type
-            if kind is aiohttp.WSMsgType.TEXT:
-                self.stats.frames += 1
-                step = self._call_frame(session.receive_text, msg.data)
+            if kind is text_type:
+                stats.frames += 1
+                try:
+                    step = receive_text(msg.data, clock())
+                except Exception as exc:
+                    stats.malformed += 1
+                    self._session_error("receive_text", exc)
+                    continue
+                if not isinstance(step, Step):
+                    self._session_error("receive_text", TypeError(f"returned {type(step)}"))
+                    continue
             elif kind is aiohttp.WSMsgType.BINARY:
-                self.stats.frames += 1
+                stats.frames += 1
                 step = self._call_frame(session.receive_bytes, msg.data)
             elif kind is aiohttp.WSMsgType.CLOSE:
                 return await self._peer_closed(msg.data, msg.extra or "")
@@ -742,9 +766,62 @@ class EventStream:
                     self.stats.malformed += 1
                     logger.warning("%s: WebSocket error: %s", session.name, type(msg.data).__name__)
                 return await self._peer_closed(None, "connection lost")
-            outcome = await self._apply(step)
-            if outcome is not None:
-                return await self._end_connection(ws, outcome)
+            if step.actions:
+                outcome = await self._apply(step)
+                if outcome is not None:
+                    return await self._end_connection(ws, outcome)
+            elif step.events:  # most keepalive frames produce nothing at all
+                await self._deliver_all(step.events)
+
+    async def _receive(
+        self, ws: aiohttp.ClientWebSocketResponse, deadline: float | None
+    ) -> aiohttp.WSMessage | None:
+        """The next message, or None when the clock reached ``deadline`` first.
+
+        ``ws.receive(timeout=...)`` would enter a timeout context for every frame (aiohttp
+        notes it can cost half of a receive loop). Instead one timer is armed per deadline and
+        re-armed only when the deadline moves earlier; when it fires while the runner is
+        parked in ``receive()`` it cancels the runner, and that one cancellation is absorbed
+        here. A message that arrived meanwhile stays in aiohttp's buffer (its reader pops
+        only after the wait), so nothing is lost.
+        """
+        if deadline is None:
+            self._disarm()
+        else:
+            now = self._clock()
+            alarm_at = self._alarm_at
+            # Re-arm when there is no alarm, the deadline moved earlier, or the armed one is
+            # already due (it would wake us for nothing: the caller ticks only at `deadline`).
+            if alarm_at is None or deadline < alarm_at or alarm_at <= now:
+                self._disarm()
+                self._alarm_at = deadline
+                delay = max(deadline - now, 0.0)
+                self._alarm = asyncio.get_running_loop().call_later(delay, self._on_alarm)
+        self._receiving = True
+        try:
+            return await ws.receive()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            # Absorb our own alarm only; a close() cancellation on top of it goes on.
+            if self._alarm_fired and task is not None and task.uncancel() == 0:
+                self._alarm_fired = False
+                return None
+            raise
+        finally:
+            self._receiving = False
+
+    def _on_alarm(self) -> None:
+        self._alarm = self._alarm_at = None
+        task = self._task
+        if self._receiving and task is not None and not task.done():
+            self._alarm_fired = True
+            task.cancel()
+
+    def _disarm(self) -> None:
+        if self._alarm is not None:
+            self._alarm.cancel()
+        self._alarm = self._alarm_at = None
+        self._alarm_fired = False
 
     def _deadline(self, now: float) -> float | None:
         try:
@@ -899,8 +976,20 @@ class EventStream:
     # ------------------------------------------------------------------ delivery
 
     async def _deliver_all(self, events: list[Any]) -> None:
+        # The hot path (every frame): inlined, no coroutine per event or per handler.
         for event in events:
-            await self._deliver(event, from_session=True)
+            self.stats.events += 1
+            if self._handlers:
+                for registration in self._matching(event, True):
+                    try:
+                        result = registration.handler(event)
+                        if result is not None and inspect.isawaitable(result):
+                            await result
+                    except Exception:
+                        self._handler_failed(registration)
+            if self._channels:
+                for channel in tuple(self._channels):
+                    await channel.put(event)
 
     async def _deliver(self, event: Any, *, from_session: bool = False) -> None:
         self.stats.events += 1
@@ -922,26 +1011,35 @@ class EventStream:
         kinds.append("*")
         return kinds
 
-    def _matching(self, event: Any, from_session: bool) -> list[_Registration]:
-        found: dict[int, _Registration] = {}
-        for kind in self._kinds(event, from_session):
-            for registration in self._handlers.get(kind, ()):
-                found.setdefault(registration.seq, registration)
-        return [found[seq] for seq in sorted(found)]
+    def _matching(self, event: Any, from_session: bool) -> tuple[_Registration, ...]:
+        key = tuple(self._kinds(event, from_session))
+        matched = self._match_cache.get(key)
+        if matched is None:
+            found: dict[int, _Registration] = {}
+            for kind in key:
+                for registration in self._handlers.get(kind, ()):
+                    found.setdefault(registration.seq, registration)
+            matched = tuple(found[seq] for seq in sorted(found))
+            self._match_cache[key] = matched
+        return matched
 
     async def _call_handler(self, registration: _Registration, event: Any) -> None:
         try:
             result = registration.handler(event)
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
                 await result
         except Exception:
-            self.stats.handler_errors += 1
-            logger.exception(
-                "%s: handler %r for %r raised; the stream keeps going",
-                self._session.name,
-                registration.handler,
-                registration.kind,
-            )
+            self._handler_failed(registration)
+
+    def _handler_failed(self, registration: _Registration) -> None:
+        """Log the handler's exception (call inside its ``except``) and count it."""
+        self.stats.handler_errors += 1
+        logger.exception(
+            "%s: handler %r for %r raised; the stream keeps going",
+            self._session.name,
+            registration.handler,
+            registration.kind,
+        )
 
     async def _set_state(
         self, state: StreamState, reason: str, attempt: int = 0, *, blocking: bool = True
@@ -982,6 +1080,7 @@ class EventStream:
         if self._ended:
             return
         self._ended = True
+        self._disarm()
         if error is not None and self._error is None:
             self._error = error
         ws, self._ws = self._ws, None
