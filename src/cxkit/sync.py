@@ -57,6 +57,7 @@ __all__ = [
     "SyncIterator",
     "SyncProxy",
     "default_portal",
+    "namespace",
     "run",
     "syncify",
     "unwrap",
@@ -316,6 +317,21 @@ def run(
 _async_types: dict[type, bool] = {}
 
 
+_NAMESPACE_MARK = "__cxkit_namespace__"
+
+
+def namespace(func: Callable[[Any], T]) -> property:
+    """Declare a read-only property whose value never changes after ``__init__`` (a client's
+    resource namespace, such as ``client.routing``).
+
+    It behaves as ``@property``; sync proxies (:func:`syncify`) additionally cache the
+    wrapped value, so ``sync_client.routing.get_queue(...)`` makes one portal round trip
+    (the call) instead of two (the attribute read, then the call).
+    """
+    setattr(func, _NAMESPACE_MARK, True)
+    return property(func)
+
+
 def _is_async_type(cls: type) -> bool:
     """True for classes with async behaviour: async iteration, async context management,
     or a public coroutine / async-generator method. Cached per class."""
@@ -474,7 +490,7 @@ class SyncProxy:
     ``__iter__``; build proxies with :func:`syncify`).
     """
 
-    __slots__ = ("__wrapped__", "_cx_portal", "_cx_timeout")
+    __slots__ = ("__wrapped__", "_cx_cache", "_cx_portal", "_cx_timeout")
 
     def __init__(
         self, target: Any, *, portal: Portal | None = None, timeout: float | None = None
@@ -482,8 +498,15 @@ class SyncProxy:
         object.__setattr__(self, "__wrapped__", target)
         object.__setattr__(self, "_cx_portal", portal or default_portal())
         object.__setattr__(self, "_cx_timeout", timeout)
+        # name -> blocking method or namespace proxy: both are fixed for the target's life,
+        # so a second ``client.routing.get_queue`` costs no portal round trip and no wrapper.
+        object.__setattr__(self, "_cx_cache", {})
 
     def __getattr__(self, name: str) -> Any:
+        cache: dict[str, Any] = self._cx_cache
+        found = cache.get(name, _NOTHING)
+        if found is not _NOTHING:
+            return found
         target = self.__wrapped__
         portal: Portal = self._cx_portal
         timeout: float | None = self._cx_timeout
@@ -492,11 +515,15 @@ class SyncProxy:
         static = inspect.getattr_static(type(target), name, _NOTHING)
         if inspect.isfunction(static):
             # A plain method: bind it here, no round trip to the loop needed.
-            return _blocking(getattr(target, name), portal, timeout)
-        value = portal.call(getattr, target, name)
-        return _wrap(value, portal, timeout)
+            cache[name] = wrapped = _blocking(getattr(target, name), portal, timeout)
+            return wrapped
+        value = _wrap(portal.call(getattr, target, name), portal, timeout)
+        if isinstance(static, property) and getattr(static.fget, _NAMESPACE_MARK, False):
+            cache[name] = value
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
+        self._cx_cache.pop(name, None)
         self._cx_portal.call(setattr, self.__wrapped__, name, value)
 
     def __dir__(self) -> list[str]:

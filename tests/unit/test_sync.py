@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 
 from cxkit.errors import UsageError
-from cxkit.sync import Portal, SyncIterator, SyncProxy, default_portal, run, syncify, unwrap
+from cxkit.sync import (
+    Portal,
+    SyncIterator,
+    SyncProxy,
+    default_portal,
+    namespace,
+    run,
+    syncify,
+    unwrap,
+)
 
 TIMEOUT = 5.0  # safety net for waits on threading events
 
@@ -138,6 +147,46 @@ def test_nested_namespace_and_plain_data(portal: Portal) -> None:
     assert client.version() == "1.0"
     client.state = "ready"  # attribute writes reach the async object
     assert raw.state == "ready"
+
+
+class Owner:
+    """A client whose namespaces are declared with ``@namespace`` (fixed after __init__)."""
+
+    def __init__(self) -> None:
+        self._agent = Agent(self)  # type: ignore[arg-type]
+        self.state = "ready"
+        self.namespace_reads = 0
+        self.property_reads = 0
+
+    @namespace
+    def agent(self) -> Agent:
+        self.namespace_reads += 1
+        return self._agent
+
+    @property
+    def current(self) -> Agent:
+        self.property_reads += 1
+        return self._agent
+
+    async def aclose(self) -> None:
+        """A coroutine method: what makes the owner an async object for syncify."""
+
+
+def test_namespace_properties_are_read_once_by_a_proxy(portal: Portal) -> None:
+    raw = Owner()
+    assert raw.agent is raw._agent  # still a plain read-only property for async code
+    raw.namespace_reads = 0
+    client = syncify(raw, portal=portal)
+    first = client.agent
+    assert client.agent is first  # cached: no second round trip to the loop
+    assert first.state() == "ready"
+    assert first.state is first.state  # blocking method wrappers are cached too
+    assert raw.namespace_reads == 1
+    client.current.state()
+    client.current.state()
+    assert raw.property_reads == 2  # an ordinary property is read every time
+    with pytest.raises(AttributeError):
+        raw.agent = Agent(raw)  # type: ignore[misc, arg-type]
 
 
 def test_async_generator_method_becomes_iterator(portal: Portal) -> None:
