@@ -543,7 +543,7 @@ class Simulation:
             )
         self._set_state(agent, ON_CALL)
         call.talk = q.talk()
-        self._push(now + call.talk, _TALK_END, agent, 0)
+        self._push(now + call.talk, _TALK_END, agent, agent.call_gen)
 
     def _on_abandon(self, call: Call, _token: int) -> None:
         if call.state != WAITING:
@@ -573,9 +573,10 @@ class Simulation:
                 )
             )
 
-    def _on_talk_end(self, agent: Agent, _token: int) -> None:
+    def _on_talk_end(self, agent: Agent, token: int) -> None:
         call = agent.call
-        assert call is not None  # a talk end is only scheduled for an agent on a call
+        if call is None or call.state != TALKING or token != agent.call_gen:
+            return  # ended early by a control call (end_call)
         now = self._now
         q = call.queue
         call.state = WRAP
@@ -598,13 +599,14 @@ class Simulation:
         wrap = q.wrap()
         if wrap > 0.0:
             self._set_state(agent, ACW)
-            self._push(now + wrap, _WRAP_END, agent, 0)
+            self._push(now + wrap, _WRAP_END, agent, agent.call_gen)
         else:
-            self._on_wrap_end(agent, 0)
+            self._on_wrap_end(agent, agent.call_gen)
 
-    def _on_wrap_end(self, agent: Agent, _token: int) -> None:
+    def _on_wrap_end(self, agent: Agent, token: int) -> None:
         call = agent.call
-        assert call is not None
+        if call is None or call.state != WRAP or token != agent.call_gen:
+            return  # ended early by a control call (end_wrap_up)
         now = self._now
         q = call.queue
         handle = now - call.answered_at
@@ -676,6 +678,120 @@ class Simulation:
         if agent.on_shift and group.break_rate > 0.0:
             at = self._now + self._agent_rng.expovariate(group.break_rate)
             self._push(at, _BREAK_WANTED, agent, agent.break_gen)
+
+    # ------------------------------------------------------------------ control
+
+    # What an agent or a supervisor does through a vendor API (an emulator turns a REST call
+    # into one of these), applied at the current simulated time. Changes reach observers
+    # at once, like any other change. Intent is kept: a not-ready or logout asked during a
+    # call takes effect when the call's wrap-up ends, as in a real ACD.
+
+    def _control(self, agent_id: str) -> Agent:
+        if self._busy:
+            raise UsageError("a control call was made from inside an observer")
+        agent = self._agent_by_id.get(agent_id)
+        if agent is None:
+            raise UsageError(f"no agent {agent_id!r} in this simulation")
+        return agent
+
+    def _check_reason(self, reason: str) -> None:
+        self.directory.reason(reason)  # UsageError naming it when unknown
+
+    def _run_control(self, agent: Agent, action: Callable[[Agent], None]) -> None:
+        self._busy = True
+        try:
+            action(agent)
+        finally:
+            self._busy = False
+
+    def agent_login(self, agent_id: str) -> None:
+        """Log the agent in (its scheduled shift changes are cancelled: it stays until
+        :meth:`agent_logout`); it becomes ready unless a not-ready reason is held."""
+
+        def login(agent: Agent) -> None:
+            agent.shift_gen += 1
+            if not agent.on_shift:
+                self._login(agent)
+
+        self._run_control(self._control(agent_id), login)
+
+    def agent_logout(self, agent_id: str, reason: str | None = None) -> None:
+        """Log the agent out (with ``reason``, default its group's logout reason)."""
+        agent = self._control(agent_id)
+        if reason is not None:
+            self._check_reason(reason)
+
+        def logout(agent: Agent) -> None:
+            agent.shift_gen += 1
+            if agent.on_shift:
+                self._logout(agent, reason or agent.group.spec.logout_reason)
+
+        self._run_control(agent, logout)
+
+    def agent_ready(self, agent_id: str) -> None:
+        """Make the agent ready: log it in if needed, drop a held not-ready reason and a
+        break. An agent on a call becomes ready when the call's wrap-up ends."""
+
+        def ready(agent: Agent) -> None:
+            agent.hold = None
+            agent.break_gen += 1
+            agent.break_reason = None
+            agent.break_running = False
+            if agent.on_shift:
+                self._settle(agent)
+            else:
+                agent.shift_gen += 1
+                self._login(agent)
+            if agent.on_shift and agent.group.break_rate > 0.0:
+                at = self._now + self._agent_rng.expovariate(agent.group.break_rate)
+                self._push(at, _BREAK_WANTED, agent, agent.break_gen)
+
+        self._run_control(self._control(agent_id), ready)
+
+    def agent_not_ready(self, agent_id: str, reason: str) -> None:
+        """Make the agent not ready with ``reason`` (a reason code name of the center)
+        until :meth:`agent_ready`; during a call it takes effect after the wrap-up."""
+        agent = self._control(agent_id)
+        self._check_reason(reason)
+
+        def not_ready(agent: Agent) -> None:
+            agent.hold = reason
+            agent.hold_token = -1  # not a script action's: no script end releases it
+            if agent.on_shift:
+                self._settle(agent)
+
+        self._run_control(agent, not_ready)
+
+    def end_call(self, agent_id: str) -> str | None:
+        """The agent hangs up: its talking call ends now (wrap-up follows as usual).
+        Returns the call id, or None when the agent was not talking."""
+        agent = self._control(agent_id)
+        call = agent.call
+        if call is None or call.state != TALKING:
+            return None
+
+        def hang_up(agent: Agent) -> None:
+            call.talk = self._now - call.answered_at
+            agent.call_gen += 1  # the scheduled talk end is void
+            self._on_talk_end(agent, agent.call_gen)
+
+        self._run_control(agent, hang_up)
+        return call.id
+
+    def end_wrap_up(self, agent_id: str) -> str | None:
+        """The agent disposes its call: its wrap-up ends now. Returns the call id, or None
+        when the agent was not in wrap-up."""
+        agent = self._control(agent_id)
+        call = agent.call
+        if call is None or call.state != WRAP:
+            return None
+
+        def dispose(agent: Agent) -> None:
+            agent.call_gen += 1  # the scheduled wrap end is void
+            self._on_wrap_end(agent, agent.call_gen)
+
+        self._run_control(agent, dispose)
+        return call.id
 
     # ------------------------------------------------------------------ script
 

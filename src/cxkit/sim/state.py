@@ -164,6 +164,7 @@ class Agent:
         "break_reason",
         "break_running",
         "call",
+        "call_gen",
         "group",
         "hold",
         "hold_token",
@@ -188,6 +189,7 @@ class Agent:
         self.reason: str | None = None
         self.since = 0.0
         self.call: Call | None = None
+        self.call_gen = 0  # stamps talk-end / wrap-end events; bumped when ended early
         self.ready_gen = 0  # stamps idle-deque entries (lazy deletion)
         self.on_shift = False
         self.shift_gen = 0  # stamps login/logout events; bumped to cancel them
