@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
 import time
@@ -113,9 +114,15 @@ MAX_CHANNELS: Final = 20
 """Channels per user and OAuth client; creating one more evicts the oldest unconnected one."""
 
 Handler = Callable[[Any], Any]
-Sink = Callable[[Any], Awaitable[None]]
+Sink = Callable[[Any], Awaitable[None] | None]
 
 _END: Final = object()
+
+
+async def _settle(pending: Awaitable[None] | None) -> None:
+    """Await what a sink or handler returned, if anything."""
+    if pending is not None:
+        await pending
 
 
 class RestChannelBackend:
@@ -153,23 +160,41 @@ class RestChannelBackend:
 
 
 class _Dispatcher:
-    """``on(kind, handler)`` registrations shared by Channel and NotificationHub."""
+    """``on(kind, handler)`` registrations shared by Channel and NotificationHub.
 
-    __slots__ = ("_handlers", "handler_errors")
+    Dispatch is on the hot path (every event), so the handlers of each kind tuple are
+    resolved once and cached: per topic family for topic events (``(family, "topic", "*")``,
+    about 40 families exist), per kind for the others; ``on()`` and unsubscribing clear the
+    cache. Handlers registered for a concrete topic name are looked up only while some exist.
+    :meth:`dispatch` calls handlers synchronously and returns None unless one of them
+    returned an awaitable; then it returns a coroutine that awaits it and calls the rest, in
+    order (so no coroutine is created per event for plain handlers).
+    """
+
+    __slots__ = ("_by_family", "_by_kind", "_handlers", "_topic_names", "handler_errors")
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = {}
+        self._by_family: dict[str, tuple[Handler, ...]] = {}
+        self._by_kind: dict[str, tuple[Handler, ...]] = {}
+        self._topic_names = 0  # registered kinds that are concrete topic names
         self.handler_errors = 0
 
     def on(self, kind: str, handler: Handler) -> Callable[[], None]:
+        """Register ``handler`` for ``kind``; returns the function that unregisters it."""
         if not callable(handler):
             raise UsageError(f"on({kind!r}, ...) needs a callable handler")
         self._handlers.setdefault(kind, []).append(handler)
+        concrete = _is_topic_name(kind)
+        self._topic_names += concrete
+        self._forget()
 
         def unsubscribe() -> None:
             handlers = self._handlers.get(kind, [])
             if handler in handlers:
                 handlers.remove(handler)
+                self._topic_names -= concrete
+                self._forget()
                 if not handlers:
                     del self._handlers[kind]
 
@@ -178,28 +203,89 @@ class _Dispatcher:
     def __bool__(self) -> bool:
         return bool(self._handlers)
 
-    async def dispatch(self, event: Any) -> None:
+    def _forget(self) -> None:
+        self._by_family.clear()
+        self._by_kind.clear()
+
+    def _resolve(self, kinds: tuple[str, ...]) -> tuple[Handler, ...]:
+        """The handlers of ``kinds``, in kind order then registration order, each once."""
         handlers = self._handlers
-        if type(event) is TopicEvent:
-            kinds: tuple[str, ...] = (event.family, event.topic, "topic", "*")
-        elif isinstance(event, BaseEvent):
-            kinds = (event.event_kind, "*")
-        else:
-            kind = getattr(event, "kind", None)
-            kinds = (kind, "*") if isinstance(kind, str) else ("*",)
-        called: set[int] = set()
+        found: dict[int, Handler] = {}
         for kind in kinds:
-            for handler in tuple(handlers.get(kind, ())):
-                if id(handler) in called:
-                    continue
-                called.add(id(handler))
-                try:
-                    result = handler(event)
-                    if inspect.isawaitable(result):
-                        await result
-                except Exception:
-                    self.handler_errors += 1
-                    log.exception("notification handler %r for %r raised", handler, kind)
+            for handler in handlers.get(kind, ()):
+                found.setdefault(id(handler), handler)
+        return tuple(found.values())
+
+    def _select(self, event: Any) -> tuple[Handler, ...]:
+        if type(event) is TopicEvent:
+            family = event.family
+            topic = event.topic
+            if self._topic_names and topic != family and topic in self._handlers:
+                return self._resolve((family, topic, "topic", "*"))  # rare: not cached
+            selected = self._by_family.get(family)
+            if selected is None:
+                selected = self._by_family[family] = self._resolve((family, "topic", "*"))
+            return selected
+        if isinstance(event, BaseEvent):
+            kind: str | None = event.event_kind
+        else:
+            raw = getattr(event, "kind", None)
+            kind = raw if isinstance(raw, str) else None
+        key = "*" if kind is None else kind
+        selected = self._by_kind.get(key)
+        if selected is None:
+            kinds = ("*",) if kind is None else (kind, "*")
+            selected = self._by_kind[key] = self._resolve(kinds)
+        return selected
+
+    def dispatch(self, event: Any) -> Awaitable[None] | None:
+        """Call the handlers of ``event``; None when all of them are done (see the class
+        docstring), else an awaitable that finishes the job."""
+        handlers = self._select(event)
+        for index, handler in enumerate(handlers):
+            try:
+                result = handler(event)
+            except Exception:
+                self._failed(handler, event)
+                continue
+            if result is not None and inspect.isawaitable(result):
+                return self._finish(result, handlers, index, event)
+        return None
+
+    async def _finish(
+        self, pending: Awaitable[Any], handlers: tuple[Handler, ...], index: int, event: Any
+    ) -> None:
+        try:
+            await pending
+        except Exception:
+            self._failed(handlers[index], event)
+        for handler in handlers[index + 1 :]:
+            try:
+                result = handler(event)
+                if result is not None and inspect.isawaitable(result):
+                    await result
+            except Exception:
+                self._failed(handler, event)
+
+    def _failed(self, handler: Handler, event: Any) -> None:
+        """Log the running exception of ``handler`` (call inside ``except``) and count it."""
+        self.handler_errors += 1
+        log.exception("notification handler %r for %r raised", handler, _kind_of(event))
+
+
+def _is_topic_name(kind: str) -> bool:
+    """True for a concrete topic name (``v2.users.<uuid>.presence``), as opposed to a family
+    template (``v2.users.{id}.presence``) or an event kind (``problem``, ``stream.gap``)."""
+    return kind.startswith(("v2.", "channel.")) and "{" not in kind
+
+
+def _kind_of(event: Any) -> str:
+    if type(event) is TopicEvent:
+        return event.topic
+    if isinstance(event, BaseEvent):
+        return event.event_kind
+    kind = getattr(event, "kind", None)
+    return kind if isinstance(kind, str) else type(event).__name__
 
 
 class _Outbox:
@@ -231,24 +317,28 @@ class _Outbox:
         self._dropped_since: Any = None
         self.dropped = 0
 
+    def put_nowait(self, item: Any) -> bool:
+        """Queue an event if that needs no wait; False when a reader lags behind (the queue
+        is full) and :meth:`put` must wait for room. Before anyone iterates it never waits:
+        the oldest events make room (an app that only uses handlers must not stall the
+        socket at ``max_queue``)."""
+        items = self._items
+        if len(items) >= self._maxsize:
+            if self._reading:
+                return False
+            items.popleft()
+            self.dropped += 1
+            if self._dropped_since is None:
+                self._dropped_since = utcnow()
+        items.append(item)
+        self._readable.set()
+        return True
+
     async def put(self, item: Any) -> None:
-        """Queue an event (waits while a reader lags behind)."""
-        if not self._reading:
-            # Nobody iterates (yet): keep the newest events, never stall the socket (an app
-            # that only uses handlers must not block at max_queue).
-            if len(self._items) >= self._maxsize:
-                self._items.popleft()
-                self.dropped += 1
-                if self._dropped_since is None:
-                    self._dropped_since = utcnow()
-            self._items.append(item)
-            self._readable.set()
-            return
-        while len(self._items) >= self._maxsize:
+        """Queue an event (waits while a reader lags behind: backpressure, nothing lost)."""
+        while not self.put_nowait(item):
             self._writable.clear()
             await self._writable.wait()
-        self._items.append(item)
-        self._readable.set()
 
     def finish(self, error: BaseException | None = None) -> None:
         """No more events: readers drain the queue, then end (raising ``error``)."""
@@ -340,7 +430,7 @@ class Channel:
         self._sink = sink
         self._session: NotificationSession | None = None
         self._stream: EventStream | None = None
-        self._pumps: set[asyncio.Task[None]] = set()
+        self._watchers: set[asyncio.Task[None]] = set()
         self._background: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
         self._overlap: set[tuple[str, str]] | None = None
@@ -443,8 +533,9 @@ class Channel:
         self._initial = []  # the session holds the topics from now on
         stream = self._new_stream(session)
         self._stream = stream
-        self._start_pump(stream)
+        self._attach(stream)
         await stream.start()
+        self._watch(stream)
         await self._wait_connected(stream, timeout)
         return self
 
@@ -461,9 +552,9 @@ class Channel:
             if self._session is not None:
                 self._session.retire()
             await stream.close()
-        for pump in list(self._pumps):
-            pump.cancel()
-        await asyncio.gather(*self._pumps, *self._background, return_exceptions=True)
+        for watcher in list(self._watchers):
+            watcher.cancel()
+        await asyncio.gather(*self._watchers, *self._background, return_exceptions=True)
         if self._sink is None:
             self._outbox.finish()
 
@@ -602,9 +693,10 @@ class Channel:
             new_session = self._new_session(list(old_session.topics), None)
             new_stream = self._new_stream(new_session)
             self._overlap = set()
-            self._start_pump(new_stream)
+            self._attach(new_stream)
             try:
                 await new_stream.start()
+                self._watch(new_stream)
                 await self._wait_connected(new_stream, self._rollover_timeout)
             except asyncio.CancelledError:
                 self._overlap = None
@@ -614,10 +706,12 @@ class Channel:
                 self._overlap = None
                 await new_stream.close()
                 log.warning("%s: rollover failed, keeping the old channel: %s", self.name, exc)
-                await self._deliver_to_app(
-                    ChannelProblem(
-                        RolloverFailure(REASON.Ambiguous, f"rollover failed: {exc}", exc),
-                        old_session.channel_id,
+                await _settle(
+                    self._deliver_to_app(
+                        ChannelProblem(
+                            RolloverFailure(REASON.Ambiguous, f"rollover failed: {exc}", exc),
+                            old_session.channel_id,
+                        )
                     )
                 )
                 if not old_session.retired:
@@ -636,8 +730,10 @@ class Channel:
                 await old_stream.execute(old_session.retire())
             await old_stream.close()
             self._overlap = None
-            await self._deliver_to_app(
-                ChannelReplaced(old_session.channel_id, new_session.channel_id, reason)
+            await _settle(
+                self._deliver_to_app(
+                    ChannelReplaced(old_session.channel_id, new_session.channel_id, reason)
+                )
             )
 
     # ----------------------------------------------------------------- internals
@@ -663,10 +759,17 @@ class Channel:
             clock=self._clock,
         )
 
-    def _start_pump(self, stream: EventStream) -> None:
-        task = asyncio.get_running_loop().create_task(self._pump(stream))
-        self._pumps.add(task)
-        task.add_done_callback(self._pumps.discard)
+    def _attach(self, stream: EventStream) -> None:
+        """Take ``stream``'s events as one of its handlers: they are handled inside its
+        runner, in order, with no queue and no task switch between the socket and the app
+        (a handler that waits holds the socket: backpressure, as before)."""
+        stream.on("*", functools.partial(self._on_event, stream))
+
+    def _watch(self, stream: EventStream) -> None:
+        """Notice the end of ``stream`` (call once it is started)."""
+        task = asyncio.get_running_loop().create_task(self._watch_end(stream))
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
 
     async def _wait_connected(self, stream: EventStream, timeout: float | None) -> None:
         try:
@@ -676,13 +779,12 @@ class Channel:
                 raise stream.error from None
             raise
 
-    async def _pump(self, stream: EventStream) -> None:
-        """Forward one stream's events; a stream that ends with an error ends the channel
-        (only if it is still the current one)."""
+    async def _watch_end(self, stream: EventStream) -> None:
+        """A stream that ends ends the channel (only if it is still the current one; its
+        events were all handled by then: the runner delivers them before it ends)."""
         error: BaseException | None = None
         try:
-            async for event in stream:
-                await self._on_event(stream, event)
+            await stream.wait_closed()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -693,37 +795,53 @@ class Channel:
             if self._sink is None:
                 self._outbox.finish(error)
             elif error is not None:
-                await self._sink(
-                    ChannelProblem(
-                        ReconnectFailure(REASON.ConnectionClosed, str(error), error), self.id
+                await _settle(
+                    self._sink(
+                        ChannelProblem(
+                            ReconnectFailure(REASON.ConnectionClosed, str(error), error), self.id
+                        )
                     )
                 )
 
-    async def _on_event(self, stream: EventStream, event: Any) -> None:
-        current = stream is self._stream
+    def _on_event(self, stream: EventStream, event: Any) -> Awaitable[None] | None:
+        """Every event of one of our streams (a stream handler). Returns None when the
+        event went through without waiting (the common case: no coroutine per event), else
+        what the runner must await."""
         if type(event) is TopicEvent:
             overlap = self._overlap
             if overlap is not None and event.correlation_id is not None:
                 key = (event.topic, event.correlation_id)
                 if key in overlap:
                     self.duplicates_dropped += 1
-                    return
+                    return None
                 overlap.add(key)
-            await self._deliver_to_app(event)
-            return
+            return self._deliver_to_app(event)
+        current = stream is self._stream
         if isinstance(event, StreamStateChanged):
-            if current:  # a retired or not-yet-current stream's states are internal
-                await self._deliver_to_app(event)
-            return
+            # a retired or not-yet-current stream's states are internal
+            return self._deliver_to_app(event) if current else None
         if isinstance(event, RolloverRequested) and current and not self._closed:
             self._spawn(self.rollover(event.reason))
-        await self._deliver_to_app(event)
+        return self._deliver_to_app(event)
 
-    async def _deliver_to_app(self, event: Any) -> None:
-        if self._dispatcher:
-            await self._dispatcher.dispatch(event)
-        if self._sink is not None:
-            await self._sink(event)
+    def _deliver_to_app(self, event: Any) -> Awaitable[None] | None:
+        """Our handlers, then the hub (``sink``) or our queue; None when nothing waits."""
+        dispatcher = self._dispatcher
+        if dispatcher:
+            pending = dispatcher.dispatch(event)
+            if pending is not None:
+                return self._enqueue_after(pending, event)
+        sink = self._sink
+        if sink is not None:
+            return sink(event)
+        outbox = self._outbox
+        return None if outbox.put_nowait(event) else outbox.put(event)
+
+    async def _enqueue_after(self, pending: Awaitable[None], event: Any) -> None:
+        await pending
+        sink = self._sink
+        if sink is not None:
+            await _settle(sink(event))
         else:
             await self._outbox.put(event)
 
@@ -1002,7 +1120,16 @@ class NotificationHub:
     ) -> None:
         await self.close()
 
-    async def _deliver(self, event: Any) -> None:
-        if self._dispatcher:
-            await self._dispatcher.dispatch(event)
+    def _deliver(self, event: Any) -> Awaitable[None] | None:
+        """Every channel's events (their ``sink``): None when nothing had to wait."""
+        dispatcher = self._dispatcher
+        if dispatcher:
+            pending = dispatcher.dispatch(event)
+            if pending is not None:
+                return self._enqueue_after(pending, event)
+        outbox = self._outbox
+        return None if outbox.put_nowait(event) else outbox.put(event)
+
+    async def _enqueue_after(self, pending: Awaitable[None], event: Any) -> None:
+        await pending
         await self._outbox.put(event)
