@@ -72,6 +72,12 @@ if TYPE_CHECKING:
     from cxkit.genesys.notifications import Channel, NotificationHub
     from cxkit.settings import Settings, SettingsWatcher
 
+    # cxkit.sync.namespace is typed as returning a bare ``property`` (the value type is
+    # lost); type checkers see a plain property, so ``client.routing`` keeps its type.
+    namespace = property
+else:
+    from cxkit.sync import namespace
+
 __all__ = ["GENESYS", "GENESYS_TIMEOUTS", "GenesysClient"]
 
 log = logging.getLogger("cxkit.genesys")
@@ -590,47 +596,47 @@ class GenesysClient:
 
     # ----------------------------------------------------------------- resources
 
-    @property
+    @namespace
     def users(self) -> UsersAPI:
         """Users: list, get, me, queues."""
         return self._users
 
-    @property
+    @namespace
     def presence(self) -> PresenceAPI:
         """Presence definitions and user presence."""
         return self._presence
 
-    @property
+    @namespace
     def routing(self) -> RoutingAPI:
         """Queues, queue members, routing status."""
         return self._routing
 
-    @property
+    @namespace
     def conversations(self) -> ConversationsAPI:
         """Conversations and calls."""
         return self._conversations
 
-    @property
+    @namespace
     def analytics(self) -> AnalyticsAPI:
         """Queue observations and conversation details queries."""
         return self._analytics
 
-    @property
+    @namespace
     def tokens(self) -> TokensAPI:
         """The current token: info, verify, revoke."""
         return self._tokens
 
-    @property
+    @namespace
     def notifications(self) -> NotificationsAPI:
         """Notification channels, subscriptions and available topics (REST)."""
         return self._notifications
 
-    @property
+    @namespace
     def usage(self) -> UsageAPI:
         """The Usage API: request counts by client, user, endpoint and status (429s)."""
         return self._usage
 
-    @property
+    @namespace
     def scim(self) -> ScimAPI:
         """SCIM 2.0 users (``startIndex``/``count`` paging)."""
         return self._scim
