@@ -22,6 +22,7 @@ from cxkit.five9.events import (
     decode_event,
     decode_stats_update,
 )
+from cxkit.five9.rows import DataSource
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "five9_client" / "go"
 SAMPLES = [p.read_bytes() for p in sorted(FIXTURES.glob("[0-9]*.json"))]
@@ -54,13 +55,20 @@ rows = st.lists(
             "callsInQueue": st.one_of(st.integers(0, 50), json_values),
             "reasonCodeId": json_values,
             "presence": json_values,
+            "stationType": st.one_of(st.sampled_from(["EMPTY", "SOFTPHONE"]), json_values),
+            "abandonCallRate": st.one_of(st.floats(0, 1), json_values),
+            "dispositions": st.one_of(
+                st.dictionaries(st.sampled_from(["-23", "0", "300"]), st.integers(0, 9)),
+                json_values,
+            ),
         },
     ),
     max_size=3,
 )
 stats_blocks = st.lists(
     st.fixed_dictionaries(
-        {"dataSource": st.sampled_from(["AGENT_STATE", "ACD_STATUS", "AGENT_STATISTIC", "X"])},
+        # every known data source (each has its own typed row) and one Five9 may add
+        {"dataSource": st.sampled_from([*(str(s) for s in DataSource), "X"])},
         optional={
             "data": st.one_of(rows, json_values),
             "added": rows,
@@ -124,6 +132,9 @@ def _check(frame: str | bytes) -> None:
     COUNT["typed"] += 1
     if fast is not None:
         assert isinstance(event, StatsUpdateEvent) and fast.payload == event.payload
+    else:  # what a supervisor session does after a failed one-pass attempt: the same event
+        again = decode_event(frame, fast=False)
+        assert (again.event_id, again.payload) == (event.event_id, event.payload)
     assert isinstance(event, Five9Event)
     assert isinstance(event.event_id, int)
     assert isinstance(event.name, str)

@@ -452,7 +452,8 @@ class SupervisorStreamSession(Five9StreamSession):
             return Step([event] if flt is None or _DELTA_ID in flt else [], [])
         if event is None:
             try:
-                event = decode_event(data)
+                # The one-pass 5012 attempt just failed: decode_event must not repeat it.
+                event = decode_event(data, fast=False)
             except StreamProtocolError as exc:
                 step = Step()
                 self._malformed(step, exc, data)

@@ -1,8 +1,9 @@
 """Typed rows of the supervisor statistics feed (events 5000 and 5012), one Struct per data source.
 
 Rows are decoded straight from the frame by msgspec (no intermediate dicts). Every field is
-optional; unknown fields are ignored. Rows of a data source without a typed row here are kept
-as :class:`GenericRow` (the whole JSON object in ``fields``), so nothing is dropped.
+optional; unknown fields are ignored. Every :class:`DataSource` has a typed row (so a whole
+statistics frame decodes in one pass); rows of a data source Five9 may add later are kept as
+:class:`GenericRow` (the whole JSON object in ``fields``), so nothing is dropped.
 Times are epoch milliseconds, durations milliseconds.
 """
 
@@ -21,8 +22,12 @@ __all__ = [
     "ChannelAvailability",
     "DataSource",
     "GenericRow",
+    "InboundCampaignStatisticsRow",
+    "OutboundCampaignManagerRow",
+    "OutboundCampaignStatisticsRow",
     "RowPresence",
     "RowPresenceState",
+    "StationRow",
     "StatsRow",
     "UserSessionRow",
     "row_type",
@@ -207,6 +212,92 @@ class UserSessionRow(_Row):
     station: Any = None
 
 
+# The next four sources have no public capture: their fields are the ones a public client
+# declares for them (the GO struct of INBOUND_CAMPAIGN_STATISTICS / OUTBOUND_CAMPAIGN_MANAGER)
+# plus the ones the cxkit emulator renders. Numbers whose JSON type no source confirms accept
+# an int or a float. As for every row, unknown fields are ignored (the frame itself stays on
+# the event: ``Five9Event.raw_json()``).
+
+_Number: TypeAlias = int | float
+
+
+class InboundCampaignStatisticsRow(_Row):
+    """INBOUND_CAMPAIGN_STATISTICS: one inbound campaign's figures of the day (times in ms)."""
+
+    total_calls_count: int | None = None
+    calls_in_queue: int | None = None
+    current_calls_count: int | None = None
+    associated_with_agents_calls_count: int | None = None
+    connected_plus_abandoned_calls_count: int | None = None
+    abandon_call_rate: _Number | None = None
+    average_availability_time: _Number | None = None
+    average_call_time: _Number | None = None
+    handled_calls_count: int | None = None
+    average_handle_time: _Number | None = None
+    average_speed_of_answer: _Number | None = None
+    average_wrap_time: _Number | None = None
+    call_charges: _Number | None = None
+    abandoned_calls_count: int | None = None
+    connected_calls_count: int | None = None
+    finished_in_ivr_error_calls_count: int | None = msgspec.field(
+        default=None, name="finishedInIVRErrorCallsCount"
+    )
+    finished_in_ivr_success_calls_count: int | None = msgspec.field(
+        default=None, name="finishedInIVRSuccessCallsCount"
+    )
+    rejected_calls_count: int | None = None
+    dispositions: dict[str, int] | None = None
+    first_call_resolution: _Number | None = None
+    longest_hold_time: _Number | None = None
+    longest_queue_time: _Number | None = None
+    service_level_queue: _Number | None = None
+    service_level_talk: _Number | None = None
+    # Sic: the field name a public client declares (a typo of "count", kept as the wire has it).
+    vivr_sessions_county: int | None = None
+
+
+class OutboundCampaignStatisticsRow(_Row):
+    """OUTBOUND_CAMPAIGN_STATISTICS: one outbound campaign's figures of the day."""
+
+    dialed_count: int | None = None
+    current_calls_count: int | None = None
+    connected_calls_count: int | None = None
+    abandoned_calls_count: int | None = None
+    dispositions: dict[str, int] | None = None
+
+
+class OutboundCampaignManagerRow(_Row):
+    """OUTBOUND_CAMPAIGN_MANAGER: the dialer's view of one outbound campaign."""
+
+    campaign_state: str | None = None
+    mode: str | None = None
+    ready_for_call_agents_count: int | None = None
+    dispositioned_records_count: int | None = None
+    dialing_attempts_count: int | None = None
+    contacted_calls_count: int | None = None
+    skipped_in_preview_calls_count: int | None = None
+    calls_to_agent_ratio: _Number | None = None
+    calls_to_agent_target_ratio: _Number | None = None
+    total_records_count: int | None = None
+    available_records_count: int | None = None
+    redialed_with_timer_records_count: int | None = None
+    dialed_without_timer_records_count: int | None = None
+    dialed_with_asap_request_records_count: int | None = msgspec.field(
+        default=None, name="dialedWithASAPRequestRecordsCount"
+    )
+    no_party_contact_system_calls_count: int | None = None
+    abandoned_calls_count: int | None = None
+    unreachable_records_count: int | None = None
+
+
+class StationRow(_Row):
+    """STATIONS: one user's station (the row id is the user id)."""
+
+    station_id: str | None = None
+    station_type: str | None = None
+    state: str | None = None
+
+
 class GenericRow(msgspec.Struct, kw_only=True, gc=False):
     """A row of a data source without a typed row: ``fields`` is the whole JSON object."""
 
@@ -220,6 +311,10 @@ StatsRow: TypeAlias = (
     | AcdStatusRow
     | CampaignStateRow
     | UserSessionRow
+    | InboundCampaignStatisticsRow
+    | OutboundCampaignStatisticsRow
+    | OutboundCampaignManagerRow
+    | StationRow
     | GenericRow
 )
 
@@ -229,6 +324,10 @@ _ROW_TYPES: dict[str, type[Any]] = {
     DataSource.ACD_STATUS: AcdStatusRow,
     DataSource.CAMPAIGN_STATE: CampaignStateRow,
     DataSource.USER_SESSION: UserSessionRow,
+    DataSource.INBOUND_CAMPAIGN_STATISTICS: InboundCampaignStatisticsRow,
+    DataSource.OUTBOUND_CAMPAIGN_STATISTICS: OutboundCampaignStatisticsRow,
+    DataSource.OUTBOUND_CAMPAIGN_MANAGER: OutboundCampaignManagerRow,
+    DataSource.STATIONS: StationRow,
 }
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cxkit.events import AgentState, AgentStateChanged, QueueStatisticsUpdated
 from cxkit.five9.events import decode_event
 from cxkit.five9.models import Skill, User
+from cxkit.five9.rows import DataSource, GenericRow, row_type
 from cxkit.five9.stats import StatsCache, five9_agent_state
 
 GO = Path(__file__).parents[2] / "fixtures" / "five9_client" / "go"
@@ -161,9 +162,21 @@ def test_removed_agent_emits_logged_out_and_snapshot_drops_missing_rows() -> Non
 
 # --------------------------------------------------------------------------- properties
 
-SOURCES = ["AGENT_STATE", "ACD_STATUS", "AGENT_STATISTIC", "CAMPAIGN_STATE", "OTHER"]
+# Every data source Five9 sends (each with its typed row) and one it may add (generic rows).
+SOURCES = [str(source) for source in DataSource] + ["OTHER"]
 IDS = st.sampled_from(["", "0", "1", "2", "3", "4", "5"])
 STATES = st.sampled_from(["READY", "NOT_READY", "ON_CALL", "ACW", "LOGGED_OUT", "RINGING"])
+
+# data source -> (the one field the model varies, its Python name on the typed row)
+FIELDS = {
+    "AGENT_STATISTIC": ("totalCallsCount", "total_calls_count"),
+    "CAMPAIGN_STATE": ("priority", "priority"),
+    "USER_SESSION": ("sessionStart", "session_start"),
+    "STATIONS": ("stationId", "station_id"),
+    "INBOUND_CAMPAIGN_STATISTICS": ("totalCallsCount", "total_calls_count"),
+    "OUTBOUND_CAMPAIGN_STATISTICS": ("dialedCount", "dialed_count"),
+    "OUTBOUND_CAMPAIGN_MANAGER": ("dialingAttemptsCount", "dialing_attempts_count"),
+}
 
 
 def _row(source: str, row_id: str, value: int, state: str) -> dict[str, Any]:
@@ -171,10 +184,9 @@ def _row(source: str, row_id: str, value: int, state: str) -> dict[str, Any]:
         return {"id": row_id, "state": state, "reasonCodeId": str(value % 3)}
     if source == "ACD_STATUS":
         return {"id": row_id, "callsInQueue": value, "agentsLoggedIn": value + 1}
-    if source == "AGENT_STATISTIC":
-        return {"id": row_id, "totalCallsCount": value}
-    if source == "CAMPAIGN_STATE":
-        return {"id": row_id, "priority": value}
+    if source in FIELDS:
+        wire = FIELDS[source][0]
+        return {"id": row_id, wire: str(value) if source == "STATIONS" else value}
     return {"id": row_id, "value": value}
 
 
@@ -206,10 +218,8 @@ def _signature(source: str, row: Any) -> Any:
         return (row.state, row.reason)
     if source == "ACD_STATUS":
         return (row.calls_in_queue, row.agents_logged_in)
-    if source == "AGENT_STATISTIC":
-        return row.total_calls_count
-    if source == "CAMPAIGN_STATE":
-        return row.priority
+    if source in FIELDS:
+        return getattr(row, FIELDS[source][1])
     return row.fields["value"]
 
 
@@ -219,10 +229,8 @@ def _model_signature(source: str, row: dict[str, Any]) -> Any:
         return (row["state"], None if reason == "0" else reason)
     if source == "ACD_STATUS":
         return (row["callsInQueue"], row["agentsLoggedIn"])
-    if source == "AGENT_STATISTIC":
-        return row["totalCallsCount"]
-    if source == "CAMPAIGN_STATE":
-        return row["priority"]
+    if source in FIELDS:
+        return row[FIELDS[source][0]]
     return row["value"]
 
 
@@ -235,6 +243,11 @@ def test_cache_matches_dict_model(operations: list[Any]) -> None:
         before = {
             rid: _model_signature("AGENT_STATE", r)
             for rid, r in model.get("AGENT_STATE", {}).items()
+        }
+        queues_before = {
+            rid: _model_signature("ACD_STATUS", r)
+            for rid, r in model.get("ACD_STATUS", {}).items()
+            if rid not in ("0", "")
         }
         if kind == "snapshot":
             payload = []
@@ -304,6 +317,29 @@ def test_cache_matches_dict_model(operations: list[Any]) -> None:
                 assert event.state == five9_agent_state(after[agent_id][0])
             else:
                 assert event.state is AgentState.LOGGED_OUT
+
+        # Queue events: every queue whose figures changed is reported, with its final figures.
+        queues_after = {
+            rid: _model_signature("ACD_STATUS", r)
+            for rid, r in model.get("ACD_STATUS", {}).items()
+            if rid not in ("0", "")
+        }
+        queue_events = [e for e in events if isinstance(e, QueueStatisticsUpdated)]
+        last_queue = {e.queue_id: e for e in queue_events}
+        changed_queues = {rid for rid, sig in queues_after.items() if queues_before.get(rid) != sig}
+        if kind == "snapshot":
+            assert set(last_queue) == changed_queues and len(queue_events) == len(changed_queues)
+        else:
+            assert changed_queues <= set(last_queue)
+        for queue_id, queue_event in last_queue.items():
+            if queue_id in queues_after:
+                figures = (queue_event.calls_waiting, queue_event.agents_logged_in)
+                assert figures == queues_after[queue_id]
+
+        # Known data sources keep typed rows; others generic ones.
+        for source in model:
+            expected_type = row_type(source) or GenericRow
+            assert all(type(r) is expected_type for r in cache.table(source).values())
 
 
 class CountingBackend:

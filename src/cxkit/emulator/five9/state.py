@@ -110,6 +110,10 @@ class Tenant:
         """Calls of the day per campaign (INBOUND/OUTBOUND_CAMPAIGN_STATISTICS)."""
         self.abandoned: dict[str, int] = {}
         """Abandoned calls of the day per campaign."""
+        self.campaign_connected: dict[str, int] = {}
+        """Calls of the day per campaign that reached an agent (answered or dialed out)."""
+        self.campaign_dispositions: dict[str, dict[str, int]] = {}
+        """Dispositions of the day per campaign: disposition id -> count."""
         self.dirty: dict[str, set[str]] = {ds: set() for ds in DATA_SOURCES}
         self._observers: list[Callable[[Notification], None]] = []
 
@@ -276,6 +280,13 @@ class Tenant:
         self._mark("AGENT_STATE", user_id)
         self._mark("AGENT_STATISTIC", user_id, STAT_TOTAL_ID)
         self._mark("ACD_STATUS", ACD_TOTAL_ID, *(user.skill_levels if user else ()))
+        if user is not None:
+            # The dialer counts the Ready agents of an outbound campaign's skills.
+            for campaign in self.campaigns.values():
+                if campaign.campaign_type != "INBOUND" and set(campaign.skill_ids) & set(
+                    user.skill_levels
+                ):
+                    self._mark("OUTBOUND_CAMPAIGN_MANAGER", campaign.id)
 
     def login_agent(self, user_id: str) -> None:
         """The agent's station session starts: LOGGED_OUT → NOT_READY."""
@@ -476,6 +487,10 @@ class Tenant:
         agent.call_id = call.id
         self._set_state(agent, "ON_CALL")
         self.notify(Notification("call.created", user_id, call, "CREATED"))
+        if campaign_id:
+            self._count(self.campaign_calls, campaign_id)
+            self._count(self.campaign_connected, campaign_id)
+            self._mark_campaign(campaign_id)
         self._stats_changed()
         return call
 
@@ -487,6 +502,10 @@ class Tenant:
             for cav in self.call_variables.values()
             if cav.group == "Call" and cav.name in values
         }
+
+    @staticmethod
+    def _count(counter: dict[str, int], key: str) -> None:
+        counter[key] = counter.get(key, 0) + 1
 
     def _mark_queue(self, skill_id: str) -> None:
         self._mark("ACD_STATUS", skill_id, ACD_TOTAL_ID)
@@ -535,6 +554,7 @@ class Tenant:
         self._set_state(agent, "ON_CALL")
         self.notify(Notification("call.updated", agent.user_id, call, "CONNECTED"))
         if call.campaign_id:
+            self._count(self.campaign_connected, call.campaign_id)
             self._mark_campaign(call.campaign_id)
         self._stats_changed()
         return call
@@ -653,6 +673,10 @@ class Tenant:
             else:
                 agent.internal_calls += 1
             agent.dispositions[disposition_id] = agent.dispositions.get(disposition_id, 0) + 1
+            if call.campaign_id:
+                self._count(
+                    self.campaign_dispositions.setdefault(call.campaign_id, {}), disposition_id
+                )
             self._record(call, agent.user_id)
         if agent.pending_channels is not None:
             agent.ready_channels = agent.pending_channels

@@ -271,29 +271,79 @@ def _campaign_row(tenant: Tenant, data_source: str, row_id: str) -> Row | None:
             "profileId": campaign.profile_id,
         }
     active = [c for c in tenant.calls.values() if c.campaign_id == campaign.id]
-    queued = sum(1 for c in active if c.state == "QUEUED")
-    # Row shapes of these three sources are struct-only in the sources (inferred fields).
+    queued = [c for c in active if c.state == "QUEUED"]
+    total = tenant.campaign_calls.get(campaign.id, 0)
+    connected = tenant.campaign_connected.get(campaign.id, 0)
+    abandoned = tenant.abandoned.get(campaign.id, 0)
+    dispositions = dict(tenant.campaign_dispositions.get(campaign.id, {}))
+    handled = sum(dispositions.values())
+    # No public capture of these three sources: the keys are those a public client declares
+    # for INBOUND_CAMPAIGN_STATISTICS and OUTBOUND_CAMPAIGN_MANAGER (GO five9types), plus a few
+    # the emulator adds (callsInQueue, currentCallsCount, dialedCount, mode); durations are
+    # sent as 0 like every duration of the feed.
     if data_source == "INBOUND_CAMPAIGN_STATISTICS" and inbound:
+        oldest = min((c.queued_since for c in queued), default=0)
         return {
             "id": campaign.id,
-            "totalCallsCount": tenant.campaign_calls.get(campaign.id, 0),
-            "callsInQueue": queued,
-            "currentCallsCount": len(active) - queued,
-            "abandonedCallsCount": tenant.abandoned.get(campaign.id, 0),
+            "associatedWithAgentsCallsCount": connected,
+            "connectedPlusAbandonedCallsCount": connected + abandoned,
+            "abandonCallRate": abandoned / total if total else 0.0,
+            "totalCallsCount": total,
+            "averageAvailabilityTime": 0,
+            "averageCallTime": 0,
+            "handledCallsCount": handled,
+            "averageHandleTime": 0,
+            "averageSpeedOfAnswer": 0,
+            "averageWrapTime": 0,
+            "callCharges": 0.0,
+            "abandonedCallsCount": abandoned,
+            "connectedCallsCount": connected,
+            "finishedInIVRErrorCallsCount": 0,
+            "finishedInIVRSuccessCallsCount": 0,
+            "rejectedCallsCount": 0,
+            "dispositions": dispositions,
+            "firstCallResolution": 0,
+            "longestHoldTime": 0,
+            "longestQueueTime": max(0, tenant.clock_ms() - oldest) if queued else 0,
+            "serviceLevelQueue": 0.0,
+            "serviceLevelTalk": 0.0,
+            "vivrSessionsCounty": 0,
+            "callsInQueue": len(queued),
+            "currentCallsCount": len(active) - len(queued),
         }
     if data_source == "OUTBOUND_CAMPAIGN_STATISTICS" and not inbound:
         return {
             "id": campaign.id,
-            "dialedCount": tenant.campaign_calls.get(campaign.id, 0),
+            "dialedCount": total,
             "currentCallsCount": len(active),
-            "abandonedCallsCount": tenant.abandoned.get(campaign.id, 0),
+            "connectedCallsCount": connected,
+            "abandonedCallsCount": abandoned,
+            "dispositions": dispositions,
         }
     if data_source == "OUTBOUND_CAMPAIGN_MANAGER" and not inbound:
+        members: set[str] = set()
+        for skill_id in campaign.skill_ids:
+            members |= tenant.skill_members.get(skill_id, set())
+        ready = sum(1 for u in members if u in tenant.agents and tenant.agents[u].state == "READY")
         return {
             "id": campaign.id,
-            "state": campaign.state,
+            "readyForCallAgentsCount": ready,
+            "dispositionedRecordsCount": handled,
+            "dialingAttemptsCount": total,
+            "contactedCallsCount": connected,
+            "skippedInPreviewCallsCount": 0,
+            "callsToAgentRatio": float(campaign.ratio),
+            "callsToAgentTargetRatio": float(campaign.ratio),
+            "totalRecordsCount": 0,
+            "availableRecordsCount": 0,
+            "redialedWithTimerRecordsCount": 0,
+            "dialedWithoutTimerRecordsCount": 0,
+            "dialedWithASAPRequestRecordsCount": 0,
+            "noPartyContactSystemCallsCount": 0,
+            "abandonedCallsCount": abandoned,
+            "unreachableRecordsCount": 0,
+            "campaignState": "RUNNING" if campaign.state == "RUNNING" else "NOT_RUNNING",
             "mode": campaign.mode,
-            "dialingRatio": campaign.ratio,
         }
     return None
 
