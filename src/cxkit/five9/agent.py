@@ -138,6 +138,20 @@ class AgentAPI(Namespace):
         """Not ready with a reason code id."""
         await self.set_presence([], reason_code_id)
 
+    async def set_state(self, state: str, reason_code_id: str | None = None) -> None:
+        """``PUT agents/{agentId}/state`` ``{state: READY|NOT_READY, reasonCodeId?}``: the
+        state endpoint one integration uses instead of presence (unverified elsewhere; prefer
+        :meth:`set_presence`)."""
+        body: dict[str, Any] = {"state": state}
+        if reason_code_id is not None:
+            body["reasonCodeId"] = str(reason_code_id)
+        await self._call("PUT", "{me}/state", json=body)
+
+    async def session_metadata(self) -> Any:
+        """``GET agents/{agentId}/session_metadata``: ``{state, stationId?, activeCalls?}``
+        (one integration's probe of the station session; unverified elsewhere)."""
+        return await self._call("GET", "{me}/session_metadata", working=False)
+
     async def set_system_not_ready(self) -> None:
         """``PUT agents/{agentId}/set_system_not_ready_state``."""
         await self._call("PUT", "{me}/set_system_not_ready_state")
@@ -153,8 +167,9 @@ class AgentAPI(Namespace):
         return await self._call("GET", "{me}/active_skills") or []
 
     async def set_active_skills(self, skill_ids: Iterable[str]) -> None:
-        """``PUT agents/{agentId}/active_skills``."""
-        await self._call("PUT", "{me}/active_skills", json=list(skill_ids))
+        """``PUT agents/{agentId}/active_skills``. Allowed before WORKING: it is how an agent
+        leaves the ``SELECT_SKILLS`` login state (see the client's ``on_select_skills``)."""
+        await self._call("PUT", "{me}/active_skills", json=list(skill_ids), working=False)
 
     async def org_skills(self) -> list[Skill]:
         """``GET orgs/{orgId}/skills``."""
@@ -305,6 +320,22 @@ class AgentAPI(Namespace):
         """Reject an offered call."""
         await self.call_action(call_id, "reject")
 
+    async def disconnect(self, call_id: str) -> None:
+        """Hang up a call (``PUT calls/{callId}/disconnect``; the agent goes to wrap-up)."""
+        await self.call_action(call_id, "disconnect")
+
+    async def mute(self, call_id: str) -> None:
+        """Mute the agent on a call."""
+        await self.call_action(call_id, "mute")
+
+    async def unmute(self, call_id: str) -> None:
+        """Unmute the agent on a call."""
+        await self.call_action(call_id, "unmute")
+
+    async def send_dtmf(self, call_id: str, digits: str) -> None:
+        """``PUT calls/{callId}/dtmf`` ``{digits}``: play DTMF tones on the call."""
+        await self.call_action(call_id, "dtmf", {"digits": digits})
+
     async def start_recording(self, call_id: str) -> None:
         """Start recording a call."""
         await self.call_action(call_id, "start_recording")
@@ -452,6 +483,13 @@ class AgentAPI(Namespace):
     async def transfer_to_skill(self, call_id: str, body: Mapping[str, Any]) -> None:
         """``PUT calls/{callId}/transfer_to_skill``."""
         await self.call_action(call_id, "transfer_to_skill", dict(body))
+
+    async def transfer(self, call_id: str, destination: str, transfer_type: str = "SKILL") -> None:
+        """``PUT calls/{callId}/transfer`` ``{destination, type}`` (one integration's generic
+        transfer: ``type`` SKILL, AGENT or EXTERNAL; prefer the ``transfer_to_*`` methods)."""
+        await self.call_action(
+            call_id, "transfer", {"destination": destination, "type": transfer_type}
+        )
 
     async def complete_transfer(self, call_id: str) -> None:
         """Complete a warm transfer."""

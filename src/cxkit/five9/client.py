@@ -38,6 +38,7 @@ How a request goes (each step is a documented Five9 behaviour, see the wire refe
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import inspect
 import logging
@@ -124,6 +125,7 @@ work against the real service), the other knobs as :data:`cxkit.config.DEFAULTS`
 AuthMode = Literal["cookies", "header", "both"]
 Role = Literal["agent", "supervisor"]
 NoticePolicy = Literal["unaccepted", "all", "none"]
+DuplicatePolicy = Literal["raise", "force"]
 CookieSource = Mapping[str, str] | Callable[[], Mapping[str, str] | Awaitable[Mapping[str, str]]]
 """Browser cookies for attach mode: a mapping, or a callable re-read on every poll."""
 RequestHook = Callable[[str, str, dict[str, str]], Any]
@@ -141,6 +143,12 @@ _ROLE_ROOT = {"agent": AGENT_ROOT, "supervisor": SUPERVISOR_ROOT}
 _login_decoder = msgspec.json.Decoder(LoginResponse)
 _login_encoder = msgspec.json.Encoder()
 _TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
+# Roles whose login state this task is driving right now. Calls made on the way (by the state
+# machine, or by an ``on_select_skills`` hook through the client's own namespaces) must not
+# wait for the drive to finish: that would wait for themselves.
+_DRIVING: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "cxkit_five9_driving", default=frozenset()
+)
 
 
 class _RoleState:
@@ -173,10 +181,16 @@ class Five9Client:
         station_type, station_id: the ``session_start`` body (``EMPTY`` = REST-driven).
         force_session_start: send ``?force=true`` on ``session_start`` (take over a station
             session elsewhere). Default False: a ``DUPLICATE_LOGIN`` raises
-            :class:`~cxkit.five9.errors.DuplicateLoginError` instead.
+            :class:`~cxkit.five9.errors.DuplicateLoginError` instead (or see
+            ``on_duplicate_login``).
+        on_duplicate_login: ``"raise"`` (default) or ``"force"``: after a ``DUPLICATE_LOGIN``
+            answer, send ``session_start`` once more with ``?force=true``. The client never
+            logs out silently (one peer did).
         accept_notices: ``"unaccepted"`` (default), ``"all"`` or ``"none"`` (raise
             :class:`~cxkit.five9.errors.LoginStateError` instead of accepting).
-        on_select_skills: ``async hook(client, role)`` for the ``SELECT_SKILLS`` state.
+        on_select_skills: ``async hook(client, role)`` for the ``SELECT_SKILLS`` state; it
+            may call the client (e.g. ``client.agent.set_active_skills([...])``, which is how
+            Five9 leaves that state), the login state is read again afterwards.
         relogin_on_data_center: log in again on the DC host until the base URL is stable
             (one peer's fix for "service migrated"; another says it breaks login_state). Off.
         max_login_steps: cap of the login-state loop.
@@ -194,7 +208,10 @@ class Five9Client:
         stats_backend: where the statistics cache keeps its rows (see
             :mod:`cxkit.five9.stats_backend`); in-process dicts by default.
         socket_key: key of socket URLs (default unique per client, so two processes do not
-            evict each other; Five9 allows 3 sockets per user and the 4th closes the oldest).
+            evict each other; each further stream of a kind gets a numbered key). Five9
+            closes a second socket with the same key as a duplicate, and allows 3 sockets per
+            user: a 4th closes the oldest (which then reconnects and closes the next oldest --
+            keep to 3 streams per user).
         ping_interval, missed_pongs, reconnect, frame_buffer: stream keepalive, reconnect
             backoff and the size of the diagnostics ring buffer of received frames.
         timeouts, retry, proxy, logging, user_agent, ssl: HTTP settings (see HTTPClient).
@@ -224,6 +241,7 @@ class Five9Client:
         station_type: str = "EMPTY",
         station_id: str = "",
         force_session_start: bool = False,
+        on_duplicate_login: DuplicatePolicy = "raise",
         accept_notices: NoticePolicy = "unaccepted",
         on_select_skills: Callable[[Five9Client, Role], Awaitable[None]] | None = None,
         relogin_on_data_center: bool = False,
@@ -260,6 +278,10 @@ class Five9Client:
             raise ConfigError.bad_value("five9.policy", policy, "AttachExisting or ForceIn")
         if login_root not in ("appsvcs", "supsvcs"):
             raise ConfigError.bad_value("five9.login_root", login_root, "appsvcs or supsvcs")
+        if on_duplicate_login not in ("raise", "force"):
+            raise ConfigError.bad_value(
+                "five9.on_duplicate_login", on_duplicate_login, "raise or force"
+            )
         if accept_notices not in ("unaccepted", "all", "none"):
             raise ConfigError.bad_value(
                 "five9.accept_notices", accept_notices, "unaccepted, all or none"
@@ -293,6 +315,7 @@ class Five9Client:
         self.station_type = station_type
         self.station_id = station_id
         self.force_session_start = force_session_start
+        self.on_duplicate_login: DuplicatePolicy = on_duplicate_login
         self.accept_notices: NoticePolicy = accept_notices
         self.on_select_skills = on_select_skills
         self.relogin_on_data_center = relogin_on_data_center
@@ -348,7 +371,11 @@ class Five9Client:
         self._next_request_at = 0.0
         self._roles: dict[str, _RoleState] = {"agent": _RoleState(), "supervisor": _RoleState()}
         self._pending_metadata: Metadata | None = None
+        # The last migration a stream switched to, and the login generation before it: the
+        # other streams of this client that got the same 1002 share its re-login.
+        self._last_migration: tuple[Metadata, int] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._stream_counts: dict[str, int] = {}
         self.logins = 0
         """Network logins made (a reused stored session does not count)."""
         self.restored = 0
@@ -727,12 +754,17 @@ class Five9Client:
         self.cloud.invalidate()
 
     def _data_center_base(self, metadata: Metadata) -> str:
-        """The active DC's first API host as a base URL; else the login host."""
+        """The active DC's first usable API host as a base URL; else the login host. What is
+        wrong with the metadata is logged (it is Five9's answer, so it is used as far as it
+        can be rather than refused)."""
+        problems = metadata.problems()
+        if problems:
+            logger.warning("five9: data-center metadata: %s", "; ".join(problems))
         dc = metadata.active_data_center()
-        if dc is None:
-            logger.warning("five9: login metadata has no usable data center; using login host")
+        entry = dc.api_url() if dc is not None else None
+        if entry is None:
+            logger.warning("five9: metadata has no usable data center; using the login host")
             return self.login_base
-        entry = dc.api_urls[0]
         scheme = URL(self.login_base).scheme or "https"
         port = entry.port_number
         default = 443 if scheme == "https" else 80
@@ -848,10 +880,17 @@ class Five9Client:
         state = self._roles[role]
         if state.generation == generation:
             return
+        driving = _DRIVING.get()
+        if role in driving:
+            return  # a call made while driving this role (a hook): it runs in the state now
         async with state.lock:
             if state.generation == self._generation:
                 return
-            await self._drive_to_working(role)
+            token = _DRIVING.set(driving | {role})
+            try:
+                await self._drive_to_working(role)
+            finally:
+                _DRIVING.reset(token)
             state.generation = self._generation
 
     def _invalidate_role(self, role: Role) -> None:
@@ -896,15 +935,25 @@ class Five9Client:
 
     async def _session_start(self, role: Role, prefix: str) -> None:
         body = {"stationId": self.station_id, "stationType": self.station_type}
-        params = {"force": "true"} if self.force_session_start else None
-        try:
-            await self._raw(
-                role, "PUT", f"{prefix}/session_start", json=body, params=params, working=False
-            )
-        except APIStatusError as exc:
-            if five9_detail(exc).context_code == "DUPLICATE_LOGIN":
-                raise _duplicate_login(exc) from None
-            raise
+        force = self.force_session_start
+        while True:
+            params = {"force": "true"} if force else None
+            try:
+                await self._raw(
+                    role, "PUT", f"{prefix}/session_start", json=body, params=params, working=False
+                )
+                return
+            except APIStatusError as exc:
+                if five9_detail(exc).context_code != "DUPLICATE_LOGIN":
+                    raise
+                if force or self.on_duplicate_login != "force":
+                    raise _duplicate_login(exc) from None
+                logger.warning(
+                    "five9: %s station session held elsewhere (DUPLICATE_LOGIN); taking it over "
+                    "with force=true",
+                    role,
+                )
+                force = True
 
     async def _accept_notices(self, role: Role, prefix: str) -> None:
         response = await self._raw(role, "GET", f"{prefix}/maintenance_notices", working=False)
@@ -1192,7 +1241,7 @@ class Five9Client:
         ``unified``: True always builds the vendor-neutral events, False never, None (the
         default) once something consumes them (``async for``, ``"*"`` or a unified kind).
         """
-        target, bind = self._stream_target("agent", path, key or f"{self.socket_key}_agent")
+        target, bind = self._stream_target("agent", path, key or self._default_key("agent"))
         session = AgentStreamSession(
             target,
             ping_interval=self.ping_interval,
@@ -1218,7 +1267,7 @@ class Five9Client:
         """The supervisor WebSocket, its statistics applied to :attr:`stats` (also
         ``stream.cache``); ``request_full_statistics`` is sent after every (re)connect.
         ``unified`` as for :meth:`agent_stream`."""
-        target, bind = self._stream_target("supervisor", path, key or f"{self.socket_key}_super")
+        target, bind = self._stream_target("supervisor", path, key or self._default_key("super"))
         session = SupervisorStreamSession(
             target,
             stats=self.stats,
@@ -1232,6 +1281,12 @@ class Five9Client:
         )
         bind(session)
         return Five9EventStream(session, http=self.http, reconnect=self.reconnect)
+
+    def _default_key(self, kind: str) -> str:
+        """``{socket_key}_{kind}`` for a client's first stream of a kind, then ``..._{kind}2``,
+        ...: Five9 closes a second socket with the same key as a duplicate (1020 / 3000)."""
+        count = self._stream_counts[kind] = self._stream_counts.get(kind, 0) + 1
+        return f"{self.socket_key}_{kind}" + ("" if count == 1 else str(count))
 
     def _spawn_full_statistics(self) -> None:
         task = asyncio.get_running_loop().create_task(self._full_statistics())
@@ -1256,9 +1311,17 @@ class Five9Client:
 
         async def target(request: ConnectRequest) -> ConnectTarget:
             if request.metadata is not None:
-                self._pending_metadata = request.metadata
-                self._switch_to(request.metadata)
-                await self.relogin(None)
+                last = self._last_migration
+                if last is not None and last[0] == request.metadata:
+                    # Another stream of this client got the same 1002 and moved first: share
+                    # its re-login instead of logging in once per socket.
+                    await self.relogin(last[1])
+                else:
+                    generation = self._generation
+                    self._last_migration = (request.metadata, generation)
+                    self._pending_metadata = request.metadata
+                    self._switch_to(request.metadata)
+                    await self.relogin(generation)
             elif request.relogin:
                 await self.relogin(self._generation)
             await self.ensure_working(role)

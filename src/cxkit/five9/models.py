@@ -67,6 +67,17 @@ class UrlEntry(Wire):
         except ValueError:
             return None
 
+    def problem(self) -> str | None:
+        """Why this entry cannot be used (no host, a port that is not 1-65535), or None."""
+        if not self.host or not self.host.strip() or any(c in self.host for c in "/ ?#@"):
+            return f"host {self.host!r} is not a host name"
+        if self.port is None or self.port == "":
+            return None  # the scheme's default port
+        number = self.port_number
+        if isinstance(self.port, bool) or number is None or not 0 < number < 65536:
+            return f"port {self.port!r} is not a port number"
+        return None
+
 
 class DataCenter(Wire):
     """A data center of the login metadata. The client uses the one with ``active: true``."""
@@ -77,6 +88,13 @@ class DataCenter(Wire):
     api_urls: list[UrlEntry] = []
     login_urls: list[UrlEntry] = []
 
+    def api_url(self) -> UrlEntry | None:
+        """The first usable API host of this data center (see :meth:`UrlEntry.problem`)."""
+        for entry in self.api_urls:
+            if entry.problem() is None:
+                return entry
+        return None
+
 
 class Metadata(Wire):
     """``metadata`` of the login / ``auth/metadata`` response, also event 1002's payload."""
@@ -85,15 +103,38 @@ class Metadata(Wire):
     data_centers: list[DataCenter] = []
 
     def active_data_center(self) -> DataCenter | None:
-        """The data center flagged ``active`` that has an API host; else the first one with an
-        API host; else None. Never blindly ``[0]`` (a peer bug): the active flag wins."""
+        """The data center flagged ``active`` that has a usable API host; else the first one
+        with a usable API host; else None. Never blindly ``[0]`` (a peer bug): the active flag
+        wins. Use :meth:`DataCenter.api_url` for its host (entries with a bad host or port
+        are skipped)."""
         for dc in self.data_centers:
-            if dc.active and dc.api_urls and dc.api_urls[0].host:
+            if dc.active and dc.api_url() is not None:
                 return dc
         for dc in self.data_centers:
-            if dc.api_urls and dc.api_urls[0].host:
+            if dc.api_url() is not None:
                 return dc
         return None
+
+    def problems(self) -> list[str]:
+        """What is wrong with this metadata, in words (empty when it is sound): no data
+        center, none or several flagged active, API hosts with a bad host or port."""
+        found: list[str] = []
+        if not self.data_centers:
+            return ["metadata lists no data center"]
+        active = [dc for dc in self.data_centers if dc.active]
+        if not active:
+            found.append("no data center is flagged active")
+        elif len(active) > 1:
+            names = ", ".join(repr(dc.name) for dc in active)
+            found.append(f"several data centers are flagged active ({names})")
+        for dc in self.data_centers:
+            if not dc.api_urls:
+                found.append(f"data center {dc.name!r} lists no apiUrls")
+            for index, entry in enumerate(dc.api_urls):
+                problem = entry.problem()
+                if problem is not None:
+                    found.append(f"data center {dc.name!r} apiUrls[{index}]: {problem}")
+        return found
 
 
 class LoginContext(Wire):

@@ -46,9 +46,15 @@ class SupervisorAPI(Namespace):
 
     # -- domain metadata
 
-    async def users(self) -> list[User]:
-        """``GET orgs/{orgId}/users``."""
-        return await self._call("GET", "orgs/{orgId}/users", list[User]) or []
+    async def users(self, *, role: str | None = None) -> list[User]:
+        """``GET orgs/{orgId}/users`` (``role``: only users with this role, e.g. ``Agent``)."""
+        params = {"role": role} if role else None
+        return await self._call("GET", "orgs/{orgId}/users", list[User], params=params) or []
+
+    async def agent_states(self) -> dict[str, str]:
+        """``GET orgs/{orgId}/agent_states``: user id -> letters (c=CALL, v=VOICE_MAIL,
+        e=EMAIL, h=CHAT, s=SOCIAL, o=LOGGED_OUT, ...)."""
+        return await self._call("GET", "orgs/{orgId}/agent_states", dict[str, str]) or {}
 
     async def skills(self) -> list[Skill]:
         """``GET orgs/{orgId}/skills`` (the domain's queues)."""

@@ -277,3 +277,61 @@ async def test_application_seats_checks_the_permission_first(emu: Emulator) -> N
     with pytest.raises(ForbiddenError) as info:
         await asyncio.wait_for(client.supervisor.application_seats(), T)
     assert info.value.code == "CAN_VIEW_ACTIVE_SESSIONS"
+
+
+async def test_agent_rest_variants_the_sources_disagree_on(emu: Emulator) -> None:
+    """The endpoints public sources name differently: each variant the client offers works
+    against the emulator, which accepts them all."""
+    client = emu.client("agent")
+    agent = client.agent
+    me = emu.tenant.agent.user_id
+    dispositions = await asyncio.wait_for(agent.dispositions("1137597"), T)
+
+    # presence through the /state endpoint one integration uses
+    await agent.set_state("NOT_READY", (await agent.not_ready_reason_codes())[0].id)
+    assert (await emu.admin("state"))["agents"][me]["state"] == "NOT_READY"
+    await agent.set_state("READY")
+    assert (await emu.admin("state"))["agents"][me]["state"] == "READY"
+    assert (await agent.session_metadata())["state"] == "WORKING"
+
+    # click-to-dial: PUT on the agent (default) and GET on the org with query parameters
+    placed = await agent.click_to_dial("9255550111", campaignId="1137597")
+    (call,) = await agent.calls()
+    assert call.id == placed["callId"] and call.call_type == "OUTBOUND"
+    await agent.mute(call.id)
+    await agent.unmute(call.id)
+    await agent.send_dtmf(call.id, "12#")
+    with pytest.raises(APIStatusError) as info:
+        await agent.send_dtmf(call.id, "not digits")
+    assert info.value.status == 400
+    await agent.set_call_variables(call.id, {"300000000000504": "B-7"}, variant="call_variables")
+    assert (await agent.call(call.id)).variables["300000000000504"] == "B-7"  # type: ignore[union-attr]
+    await agent.disconnect(call.id)
+    assert (await agent.call(call.id)).state == "WRAP_UP"  # type: ignore[union-attr]
+    # the disposition by name (one integration's variant)
+    await agent.dispose(call.id, dispositions[0].name or "", variant="disposition", notes="ok")
+    assert await agent.calls() == []
+
+    placed = await agent.click_to_dial("9255550112", variant="get", campaignId="1137597")
+    (call,) = await agent.calls()
+    assert call.id == placed["callId"]
+    await agent.disconnect(call.id)
+    await agent.dispose(call.id, dispositions[0].id, variant="interaction")
+    assert await agent.calls() == []
+
+    # the generic transfer {destination, type} to a skill: the call leaves the agent
+    await agent.make_external_call("9255550113", "1137597")
+    (call,) = await agent.calls()
+    await agent.transfer(call.id, SUPPORT, "SKILL")
+    assert await agent.calls() == []
+    assert call.id in (await emu.admin("state"))["queues"][SUPPORT]
+
+
+async def test_supervisor_filters_users_and_reads_agent_states(emu: Emulator) -> None:
+    sup = emu.client().supervisor
+    agents = await asyncio.wait_for(sup.users(role="Agent"), T)
+    assert agents and all("Agent" in u.roles for u in agents)
+    assert emu.tenant.supervisor.user_id not in {u.id for u in agents}
+    await emu.admin("set_presence", {"userId": "3000011", "readyChannels": ["CALL"]})
+    states = await sup.agent_states()
+    assert states["3000011"] == "c" and states[emu.tenant.agent.user_id] == "o"

@@ -271,3 +271,94 @@ async def test_a_pluggable_statistics_backend_receives_the_feed(emu: Emulator) -
         await emu.admin("offer_call", {"skillId": SALES})
         await assert_cache_matches_truth(emu, stream, seen)
         assert backend.lookups and backend.table("ACD_STATUS")
+
+
+async def test_the_clients_own_calls_drive_both_sockets(emu: Emulator) -> None:
+    """Presence set over REST shows on the agent socket (12) and as an AGENT_STATE delta on
+    the supervisor socket; a call answered and disposed over REST gives 4 CONNECTED/TALKING
+    and 5 DISPOSITIONED/FINISHED, i.e. a unified start and end."""
+    from cxkit.events import InteractionUpdated
+    from cxkit.five9.events import CallEvent, PresenceEvent
+
+    supervisor = emu.client()
+    agent = emu.client("agent")
+    agent_id = emu.tenant.agent.user_id
+    await supervisor.supervisor.load_names()
+    async with supervisor.supervisor_stream() as sup_stream, agent.agent_stream() as agent_stream:
+        sup_seen, agent_seen = Collector(sup_stream), Collector(agent_stream)
+        await sup_seen.wait_for(is_id(EventId.EVENT_STATS))
+        await agent_seen.wait_for(is_id(EventId.SERVER_CONNECTED))
+
+        await agent.agent.set_ready(["CALL"])
+        presence = await agent_seen.wait_for(is_id(EventId.EVENT_PRESENCE_UPDATED))
+        assert isinstance(presence, PresenceEvent) and presence.payload is not None
+        assert presence.payload.current_state is not None
+        assert presence.payload.current_state.channels == ["CALL"]
+        await agent_seen.wait_for(lambda e: isinstance(e, AgentStateChanged) and e.state == "ready")
+        ready = await sup_seen.wait_for(
+            lambda e: (
+                isinstance(e, AgentStateChanged) and e.agent_id == agent_id and e.state == "ready"
+            )
+        )
+        assert ready.previous_state == "not_ready"  # logged in by the agent's session_start
+        assert ready.agent_name == emu.tenant.agent.username
+        row = sup_stream.cache.agent_state(agent_id) if sup_stream.cache else None
+        assert row is not None and row.state == "READY"
+
+        call_id = (await emu.admin("offer_call", {"skillId": SALES}))["id"]
+        created = await agent_seen.wait_for(is_id(EventId.EVENT_CALL_CREATED))
+        assert isinstance(created, CallEvent) and created.payload is not None
+        assert created.payload.id == call_id
+        mark = len(agent_seen.events)
+        await agent.agent.answer(call_id)
+        connected = await agent_seen.wait_for(is_id(EventId.EVENT_CALL_UPDATED), start=mark)
+        assert connected.reason == "CONNECTED" and connected.payload.state == "TALKING"
+        started = await agent_seen.wait_for(lambda e: isinstance(e, InteractionStarted))
+        assert started.interaction_id == call_id and started.queue_id == SALES
+
+        await agent.agent.set_call_variables(call_id, {"300000000000504": "A-42"})
+        updated = await agent_seen.wait_for(
+            lambda e: isinstance(e, InteractionUpdated) and e.interaction_id == call_id,
+            start=agent_seen.events.index(started),
+        )
+        assert updated.state == "TALKING"
+        dispositions = await agent.agent.dispositions("1137597")
+        mark = len(agent_seen.events)
+        await agent.agent.dispose(call_id, dispositions[0].id)
+        deleted = await agent_seen.wait_for(is_id(EventId.EVENT_CALL_DELETED), start=mark)
+        assert deleted.reason == "DISPOSITIONED" and deleted.payload.state == "FINISHED"
+        ended = await agent_seen.wait_for(lambda e: isinstance(e, InteractionEnded))
+        assert ended.interaction_id == call_id and ended.disposition == dispositions[0].id
+        # The supervisor saw the agent on the call and back, and its cache is the truth.
+        await sup_seen.wait_for(
+            lambda e: (
+                isinstance(e, AgentStateChanged)
+                and e.agent_id == agent_id
+                and e.state == "on_interaction"
+            )
+        )
+        await assert_cache_matches_truth(emu, sup_stream, sup_seen)
+        totals = sup_stream.cache.agent_statistics(agent_id) if sup_stream.cache else None
+        assert totals is not None and totals.total_calls_count == 1
+
+
+async def test_both_streams_of_a_client_migrate_with_one_login(emu: Emulator) -> None:
+    """A migration reaches every socket of one client: they all move to the new data center
+    and share one re-login instead of logging in once each."""
+    client = emu.client()
+    # two sockets of one client (default keys: numbered, so not duplicates of each other)
+    async with client.supervisor_stream() as first, client.supervisor_stream() as second:
+        seen = [Collector(first), Collector(second)]
+        for collector in seen:
+            await collector.wait_for(is_id(EventId.EVENT_STATS))
+        before, logins = client.api_base, client.logins
+        await emu.admin("migrate", {})
+        for collector in seen:
+            gap = await collector.wait_for(lambda e: isinstance(e, StreamGap))
+            await collector.wait_for(
+                is_id(EventId.SERVER_CONNECTED), start=collector.events.index(gap)
+            )
+            await collector.wait_for(is_id(EventId.EVENT_STATS), start=collector.events.index(gap))
+        assert client.api_base != before
+        assert client.logins == logins + 1
+        await assert_cache_matches_truth(emu, first, seen[0])

@@ -82,6 +82,37 @@ def test_active_data_center_is_not_blindly_the_first() -> None:
     assert Metadata().active_data_center() is None
 
 
+def test_metadata_validation_names_what_is_wrong_and_skips_unusable_hosts() -> None:
+    login = msgspec.json.decode((GO / "supervisorLogin_200.json").read_bytes(), type=LoginResponse)
+    assert login.metadata.problems() == []
+    broken = msgspec.json.decode(
+        b'{"dataCenters": ['
+        b'{"name": "A", "active": true, "apiUrls": [{"host": "a", "port": "http"},'
+        b' {"host": "a2", "port": "8443"}]},'
+        b'{"name": "B", "active": true, "apiUrls": [{"host": "", "port": "443"}]},'
+        b'{"name": "C", "active": false, "apiUrls": [{"host": "c", "port": 70000}]},'
+        b'{"name": "D", "active": false}]}',
+        type=Metadata,
+    )
+    assert broken.problems() == [
+        "several data centers are flagged active ('A', 'B')",
+        "data center 'A' apiUrls[0]: port 'http' is not a port number",
+        "data center 'B' apiUrls[0]: host '' is not a host name",
+        "data center 'C' apiUrls[0]: port 70000 is not a port number",
+        "data center 'D' lists no apiUrls",
+    ]
+    active = broken.active_data_center()
+    assert active is not None and active.name == "A"
+    entry = active.api_url()
+    assert entry is not None and (entry.host, entry.port_number) == ("a2", 8443)
+    assert Metadata().problems() == ["metadata lists no data center"]
+    idle = msgspec.json.decode(
+        b'{"dataCenters": [{"name": "E", "apiUrls": [{"host": "e", "port": "443"}]}]}',
+        type=Metadata,
+    )
+    assert idle.problems() == ["no data center is flagged active"]
+
+
 def test_rest_fixtures_and_variants() -> None:
     users = msgspec.json.decode(
         (GO / "supervisor_getAllUsers_200.json").read_bytes(), type=list[User]

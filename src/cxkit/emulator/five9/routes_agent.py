@@ -206,11 +206,26 @@ def add_agent_routes(router: Router, core: Five9Core) -> None:
                 tenant.reject_call(call_id, me_id)
             elif name == "disconnect":
                 tenant.end_call(call_id, me_id)
-            else:  # mute / unmute / dtmf: accepted, no state behind them
+            else:  # mute / unmute: accepted, no state behind them
                 tenant.call(call_id, me_id)
             return empty(204)
 
         return handle
+
+    def dtmf(call: Call) -> web.StreamResponse:
+        digits = call.json_object().get("digits")
+        if not isinstance(digits, str) or not digits or digits.strip("0123456789*#ABCD"):
+            raise bad_request("digits must be a non-empty string of 0-9, *, # (A-D)")
+        found = tenant.call(call.params["callId"], call.user_id)
+        if found.state not in ("TALKING", "ON_HOLD"):
+            raise Five9Error(
+                435,
+                6,
+                f"Improper call state {found.state} while calling dtmf",
+                "CALL",
+                object_id=found.id,
+            )
+        return empty(204)
 
     def dispose(call: Call) -> web.StreamResponse:
         body = call.json_object()
@@ -302,11 +317,23 @@ def add_agent_routes(router: Router, core: Five9Core) -> None:
             body = call.json_object()
             disposition = body.get("dispositionId")
             target_skill = target_agent = None
-            if kind == "skill":
+            mode = kind
+            if mode == "generic":  # BC's {destination, type} (unverified): map it
+                destination = body.get("destination")
+                if not isinstance(destination, str) or not destination:
+                    raise bad_request("destination is required")
+                chosen = str(body.get("type") or "SKILL").upper()
+                if chosen not in ("SKILL", "AGENT", "EXTERNAL"):
+                    raise bad_request(f"type must be SKILL, AGENT or EXTERNAL, not {chosen!r}")
+                mode = chosen.lower()
+                body = {"skillId": destination, "agentId": destination, **body}
+                if mode == "external":
+                    body["destination"] = {"number": destination}
+            if mode == "skill":
                 target_skill = str(body.get("skillId") or "")
-            elif kind == "agent":
+            elif mode == "agent":
                 target_agent = str(body.get("agentId") or body.get("userId") or "")
-            elif kind == "campaign":
+            elif mode == "campaign":
                 cid = str(body.get("campaignId") or "")
                 campaign = tenant.campaigns.get(cid)
                 if campaign is None:
@@ -316,7 +343,7 @@ def add_agent_routes(router: Router, core: Five9Core) -> None:
                     raise Five9Error(
                         435, 7, "Campaign has no skill to route to", "TRANSFER", object_id=cid
                     )
-            elif kind in ("external", "speed_dial"):
+            elif mode in ("external", "speed_dial"):
                 destination = body.get("destination")
                 if not isinstance(destination, dict):
                     raise bad_request("destination is required")
@@ -327,7 +354,7 @@ def add_agent_routes(router: Router, core: Five9Core) -> None:
                     participant_add={
                         "id": str(core.ids.next_number()),
                         "addressType": "TRANSFER",
-                        "target": kind,
+                        "target": mode,
                     },
                     reason="TRANSFER_INITIATED",
                 )
@@ -435,9 +462,9 @@ def add_agent_routes(router: Router, core: Five9Core) -> None:
         "disconnect",
         "mute",
         "unmute",
-        "dtmf",
     ):
         add("PUT", f"interactions/calls/{{callId}}/{name}", action(name))
+    add("PUT", "interactions/calls/{callId}/dtmf", dtmf)
     add("PUT", "interactions/calls/{callId}/dispose", dispose)
     add("PUT", "interactions/calls/{callId}/disposition", dispose)
     add("PUT", "interactions/{interactionId}/disposition", dispose)
@@ -460,7 +487,7 @@ def add_agent_routes(router: Router, core: Five9Core) -> None:
         ("transfer_to_agent", "agent"),
         ("transfer_to_skill", "skill"),
         ("transfer_to_call", "external"),
-        ("transfer", "skill"),
+        ("transfer", "generic"),
     ):
         add("PUT", f"interactions/calls/{{callId}}/{name}", transfer(kind))
     add("PUT", "interactions/calls/{callId}/complete_transfer", complete_transfer)

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from cxkit.emulator.five9.core import Five9Core
-from cxkit.emulator.five9.errors import forbidden, not_found
+from cxkit.emulator.five9.errors import bad_request, forbidden, not_found
 from cxkit.emulator.five9.render import (
     agent_states_map,
     call_variable_json,
@@ -149,6 +149,19 @@ def add_misc_routes(router: Router, core: Five9Core) -> None:
             found["fields"].update(call.json_object().get("fields", {}))
         return json_response(found)
 
+    def click_to_dial(call: Call) -> web.StreamResponse:
+        # PPn's variant: GET with query parameters, for the calling agent.
+        if call.role != "agent":
+            raise forbidden("Only agents can dial")
+        number = call.query("number")
+        if not number:
+            raise bad_request("number is required")
+        campaign = call.query("campaignId")
+        if campaign is not None and campaign not in tenant.campaigns:
+            raise not_found(f"Campaign {campaign} not found", campaign)
+        made = tenant.make_call(call.user_id, number, campaign)
+        return json_response({"callId": made.id})
+
     add("GET", "", org)
     add("GET", "users", users)
     add("GET", "agent_states", lambda call: json_response(agent_states_map(tenant)))
@@ -239,7 +252,7 @@ def add_misc_routes(router: Router, core: Five9Core) -> None:
     add("GET", "application_seats", seats)
     add("GET", "ewt/group/{skillGroupId}/{mediaType}", ewt)
     add("PUT", "statistics/refresh", lambda call: empty(204))
-    add("GET", "interactions/click_to_dial", lambda call: json_response({"callId": None}))
+    add("GET", "interactions/click_to_dial", click_to_dial)
     add("GET", "contacts", listing(lambda: list(contacts.values())))
     add("POST", "contacts", contact_create)
     for method in ("GET", "PUT", "DELETE"):
