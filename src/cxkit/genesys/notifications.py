@@ -44,7 +44,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from cxkit.config import DEFAULTS, ReconnectPolicy
+from cxkit.config import ReconnectPolicy
 from cxkit.core.session import Reconnect, Step
 from cxkit.core.stream import EventStream
 from cxkit.errors import (
@@ -77,6 +77,7 @@ from cxkit.genesys.protocol import (
     ChannelProblem,
     ChannelReplaced,
     ChannelSettings,
+    Drained,
     NotificationSession,
     RolloverRequested,
 )
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
     from cxkit.genesys.client import GenesysClient
 
 __all__ = [
+    "GENESYS_RECONNECT",
     "MAX_CHANNELS",
     "MAX_TOPICS_PER_CHANNEL",
     "REASON",
@@ -109,6 +111,11 @@ log = logging.getLogger("cxkit.genesys.notifications")
 
 MAX_TOPICS_PER_CHANNEL: Final = 1_000
 """Topics one channel may hold (more answers 400)."""
+
+GENESYS_RECONNECT: Final = ReconnectPolicy(min_wait=1.0, max_wait=30.0)
+"""Reconnect backoff of notification sockets: 1 s·2^n capped at 30 s, full jitter (what the
+reference JavaScript NotificationService does; the heartbeat is 30 s, so a longer wait would
+only lose more events)."""
 
 MAX_CHANNELS: Final = 20
 """Channels per user and OAuth client; creating one more evicts the oldest unconnected one."""
@@ -384,7 +391,8 @@ class Channel:
         channel: adopt an existing channel (its id, or the model from ``create_channel``)
             instead of creating one.
         settings: timings (heartbeat watchdog, ping, lifetime extension, rollover).
-        reconnect: reconnect backoff (1 s·2^n capped, full jitter, by default).
+        reconnect: reconnect backoff (:data:`GENESYS_RECONNECT`: 1 s·2^n capped at 30 s,
+            full jitter).
         ignore_errors: subscribe with ``ignoreErrors=true`` (refused topics are reported in
             :attr:`rejected` instead of failing the subscription).
         name, tenant: stream name and org id carried by state and gap events.
@@ -401,7 +409,7 @@ class Channel:
         *,
         channel: NotificationChannel | str | None = None,
         settings: ChannelSettings | None = None,
-        reconnect: ReconnectPolicy = DEFAULTS.reconnect,
+        reconnect: ReconnectPolicy = GENESYS_RECONNECT,
         ignore_errors: bool = False,
         name: str = "genesys.notifications",
         tenant: str = "",
@@ -434,6 +442,7 @@ class Channel:
         self._background: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
         self._overlap: set[tuple[str, str]] | None = None
+        self._draining: tuple[EventStream, asyncio.Event] | None = None
         self._closed = False
         self.rejected: dict[str, ChannelTopic] = {}
         """Topics the service refused (``ignore_errors``), by topic."""
@@ -717,6 +726,9 @@ class Channel:
                 if not old_session.retired:
                     await old_stream.execute(old_session.rollover_failed(self._clock()))
                 return
+            # Frames the service sent to the old socket before the new channel was
+            # subscribed may still be in flight: let them in before dropping it.
+            await self._drain(old_session, old_stream)
             self._session, self._stream = new_session, new_stream
             self.rollovers += 1
             log.info(
@@ -737,6 +749,18 @@ class Channel:
             )
 
     # ----------------------------------------------------------------- internals
+
+    async def _drain(self, session: NotificationSession, stream: EventStream) -> None:
+        """Wait (at most ``pong_timeout``) until ``session``'s socket answered a ping."""
+        drained = asyncio.Event()
+        self._draining = (stream, drained)
+        try:
+            await stream.execute(session.drain(self._clock()))
+            await asyncio.wait_for(drained.wait(), self.settings.pong_timeout)
+        except (TimeoutError, UsageError) as exc:
+            log.debug("%s: old socket not drained: %s", self.name, type(exc).__name__)
+        finally:
+            self._draining = None
 
     def _new_session(
         self, topics: Iterable[str], channel: NotificationChannel | None
@@ -817,6 +841,11 @@ class Channel:
                 overlap.add(key)
             return self._deliver_to_app(event)
         current = stream is self._stream
+        if type(event) is Drained:  # internal: the answer to a rollover's _drain()
+            draining = self._draining
+            if draining is not None and draining[0] is stream:
+                draining[1].set()
+            return None
         if isinstance(event, StreamStateChanged):
             # a retired or not-yet-current stream's states are internal
             return self._deliver_to_app(event) if current else None
@@ -927,7 +956,7 @@ class NotificationHub:
         combine: bool = True,
         combined_counts_as: Literal["expanded", "one"] = "expanded",
         settings: ChannelSettings | None = None,
-        reconnect: ReconnectPolicy = DEFAULTS.reconnect,
+        reconnect: ReconnectPolicy = GENESYS_RECONNECT,
         ignore_errors: bool = False,
         name: str = "genesys.hub",
         tenant: str = "",

@@ -17,10 +17,12 @@ What it handles:
   topics are sent again over the socket (``subscribe``) so nothing is silently lost;
 * **lifetime** — a channel lives 24 h from its last subscription; ``extend_margin`` before
   ``expires`` the topics are re-subscribed over the socket, which renews the lifetime;
-* **rollover** — ``v2.system.socket_closing`` (maintenance) and a failed extension yield a
-  :class:`RolloverRequested` event: :class:`cxkit.genesys.notifications.Channel` answers it by
-  opening a new channel, subscribing, connecting, and only then dropping this one (no gap).
-  Run standalone, the session reconnects by itself after ``closing_grace`` instead;
+* **rollover** — ``v2.system.socket_closing`` (maintenance), a failed extension and (with
+  ``auto_extend=False``) the end of the channel's life yield a :class:`RolloverRequested`
+  event: :class:`cxkit.genesys.notifications.Channel` answers it by opening a new channel,
+  subscribing, connecting, draining the old socket (:meth:`NotificationSession.drain`) and
+  only then dropping it (no gap). Run standalone, the session reconnects by itself after
+  ``closing_grace`` instead;
 * **invalid channel** — ``{"result": "404"}``, a refused upgrade, a close after expiry, or a
   close that looks like another socket took the channel → a new channel with the same topics;
 * **token revoked** — ``v2.system.token_revoked.*`` → renew credentials, new channel (or fail
@@ -78,6 +80,7 @@ __all__ = [
     "ChannelProblem",
     "ChannelReplaced",
     "ChannelSettings",
+    "Drained",
     "NotificationSession",
     "RolloverRequested",
     "SubscriptionConfirmed",
@@ -135,6 +138,17 @@ class ChannelReplaced:
     reason: str
 
     kind: ClassVar[str] = "rollover.done"
+
+
+@dataclass(frozen=True, slots=True)
+class Drained:
+    """The ping of :meth:`NotificationSession.drain` was answered: every frame the service
+    sent on this socket before it has been received (a rollover waits for this before it
+    drops the old socket, so events still in flight there are not lost)."""
+
+    channel_id: str | None
+
+    kind: ClassVar[str] = "drained"
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +369,9 @@ class ChannelSettings:
         reply_timeout: a WebSocket ``subscribe`` unconfirmed this long → reconnect.
         lifetime: assumed channel lifetime when ``expires`` is unknown (24 h).
         extend_margin: re-subscribe this long before ``expires`` to extend the lifetime.
+        auto_extend: extend the lifetime by re-subscribing (default); False: roll over to a
+            new channel ``extend_margin`` before ``expires`` instead (genesys-notifications'
+            ``autoextend=False``, for apps that want a fresh channel every day).
         closing_grace: after ``socket_closing``, reconnect by ourselves if nobody rolled the
             channel over within this time (the service closes the socket after 60 s).
         rollover_on_closing: answer ``socket_closing`` with a rollover to a new channel (no
@@ -374,6 +391,7 @@ class ChannelSettings:
     reply_timeout: float = 7.0
     lifetime: float = 86_400.0
     extend_margin: float = 3_600.0
+    auto_extend: bool = True
     closing_grace: float = 50.0
     rollover_on_closing: bool = True
     resubscribe_on_reconnect: bool = True
@@ -479,6 +497,7 @@ class NotificationSession:
         self._extend_at: float | None = None
         self._closing_deadline: float | None = None
         self._rollover_asked = False
+        self._draining = False
         self._pending: dict[str, _PendingReply] = {}
         self._ids = itertools.count(1)
         self._id_prefix = secrets.token_hex(4)
@@ -629,7 +648,11 @@ class NotificationSession:
                 return self._ask_reconnect(step, "socket closing", delay=0)
             if self._extend_at is not None and now >= self._extend_at:
                 self._extend_at = None
-                if self.topics:
+                if not self.settings.auto_extend:
+                    # genesys-notifications' autoextend=False: move to a fresh channel
+                    # while this one still works (no gap), instead of extending it.
+                    self._request_rollover(step, "channel lifetime ending", now)
+                elif self.topics:
                     step.extend(self._ws_subscribe(tuple(self.topics), now, "extend"))
         if self.expires_at is not None and now >= self.expires_at:
             self.expires_at = None
@@ -670,6 +693,9 @@ class NotificationSession:
         self._connected = False
         self._pending.clear()
         self._pong_deadline = None
+        if self._draining:  # nothing more can come on this socket
+            self._draining = False
+            step.emit(Drained(self.channel_id))
         if self._retired:
             step.act(Close("channel rolled over"))
             return step
@@ -764,6 +790,15 @@ class NotificationSession:
         for topic in topics:
             self.topics.pop(topic, None)
 
+    def drain(self, now: float) -> Step:
+        """Ping, and deliver :class:`Drained` once the ``pong`` comes back: the service
+        answers in order, so by then every frame it sent before is in. At once when no
+        socket is open. An unanswered ping reconnects as usual (``pong_timeout``)."""
+        if not self._connected:
+            return Step([Drained(self.channel_id)])
+        self._draining = True
+        return self.check(now)
+
     def retire(self) -> Step:
         """This channel was replaced by a rollover: stop all timers and close quietly."""
         self._retired = True
@@ -820,6 +855,9 @@ class NotificationSession:
         text = (message or "").lower()
         if text == _PONG:
             self._pong_deadline = None
+            if self._draining:
+                self._draining = False
+                step.emit(Drained(self.channel_id))
         elif text == _HEARTBEAT:
             self.heartbeats += 1
             if self.settings.log_heartbeats:

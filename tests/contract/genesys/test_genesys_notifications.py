@@ -25,6 +25,7 @@ from cxkit.genesys.protocol import (
     ChannelSettings,
     SubscriptionConfirmed,
 )
+from cxkit.genesys.transport import HttpRequestOptions
 
 from .conftest import FAST_RECONNECT, Admin, emulator_client, start_emulator
 
@@ -144,6 +145,126 @@ async def test_socket_closing_rolls_over_without_a_gap(client: GenesysClient, ad
         assert not any(isinstance(e, StreamGap) for e in got)
         old_state = await channel_state(admin, old)
         assert old_state is None or not old_state["connected"]
+
+
+async def test_rollover_under_traffic_delivers_every_event_once(
+    client: GenesysClient, admin: Admin
+) -> None:
+    """Events keep coming while the channel rolls over: each one arrives exactly once
+    (before the new channel is subscribed they reach only the old socket, during the overlap
+    both, afterwards only the new one)."""
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    async with Channel(client, [presence], reconnect=FAST_RECONNECT) as channel:
+        events = aiter(channel)
+        replaced = asyncio.Event()
+        channel.on("rollover.done", lambda e: replaced.set())
+        old = channel.id
+        sent: list[str] = []
+
+        async def emit(n: int) -> None:
+            sent.append(f"m{n}")
+            await admin("emit", {"topic": presence, "body": {"message": f"m{n}"}})
+
+        for n in range(10):
+            await emit(n)
+        await admin("socket_closing", {"channel_id": old, "grace": 30})
+        n = 10
+        while not replaced.is_set():  # keep the traffic going through the whole rollover
+            await emit(n)
+            n += 1
+            assert n < 5000, "the rollover did not finish"
+        for extra in range(n, n + 10):
+            await emit(extra)
+        got: list[Any] = []
+
+        def message(e: Any) -> bool:
+            if isinstance(e, TopicEvent) and e.topic == presence:
+                got.append(e.body.message)
+            return bool(got) and got[-1] == sent[-1]
+
+        await next_matching(events, message)
+        assert sorted(got) == sorted(sent) and len(got) == len(sent)
+        assert channel.id != old and channel.rollovers == 1
+
+
+async def test_rollover_drains_the_old_socket_before_dropping_it(
+    client: GenesysClient, admin: Admin
+) -> None:
+    """The app is slow: when the new channel is up, the old socket still holds unread
+    events. The rollover lets them in (ping, wait for the pong) before dropping it."""
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    release = asyncio.Event()
+    handled: list[str] = []
+
+    async def slow_app(event: Any) -> None:
+        await release.wait()
+        handled.append(event.body.message)
+
+    async with Channel(client, [presence], reconnect=FAST_RECONNECT) as channel:
+        channel.on("v2.users.{id}.presence", slow_app)
+        old = channel.id
+        put_seen, put_go = asyncio.Event(), asyncio.Event()
+
+        async def hold_new_subscriptions(options: HttpRequestOptions) -> None:
+            if options.method == "PUT" and old not in options.url:
+                put_seen.set()
+                await put_go.wait()
+
+        client.pre_hook = hold_new_subscriptions
+        await admin("socket_closing", {"channel_id": old, "grace": 30})
+        await asyncio.wait_for(put_seen.wait(), 5)  # the new channel exists, unsubscribed
+        sent = [f"m{n}" for n in range(5)]
+        for message in sent:  # only the old socket gets these; m0 blocks its reader
+            await admin("emit", {"topic": presence, "body": {"message": message}})
+        put_go.set()
+        for _ in range(2000):  # until the new channel is subscribed and connected
+            remote = (await admin.state())["channels"]
+            if any(c["id"] != old and c["connected"] and c["topics"] for c in remote):
+                break
+        else:
+            raise AssertionError("the new channel never connected")
+        sent.append("both")  # reaches the old and the new socket: delivered once
+        await admin("emit", {"topic": presence, "body": {"message": "both"}})
+        assert channel.id == old  # the rollover waits for the old socket's backlog
+        done = asyncio.Event()
+        channel.on("rollover.done", lambda e: done.set())
+        release.set()
+        await asyncio.wait_for(done.wait(), 5)
+        sent.append("after")
+        await admin("emit", {"topic": presence, "body": {"message": "after"}})
+        events = aiter(channel)
+        await next_matching(
+            events, lambda e: topic_event(presence)(e) and e.body.message == "after"
+        )
+        assert sorted(handled) == sorted(sent) and len(handled) == len(sent)
+        assert channel.id != old
+
+
+async def test_without_auto_extend_the_channel_rolls_over_before_it_ends(
+    client: GenesysClient, admin: Admin
+) -> None:
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    settings = ChannelSettings(lifetime=0.6, extend_margin=0.3, auto_extend=False)
+    async with Channel(client, [presence], settings=settings, reconnect=FAST_RECONNECT) as ch:
+        events = aiter(ch)
+        old = ch.id
+        seen: list[Any] = []
+
+        def replaced(e: Any) -> bool:
+            seen.append(e)
+            return isinstance(e, ChannelReplaced)
+
+        done = await next_matching(events, replaced)
+        assert done.old_id == old and done.reason == "channel lifetime ending"
+        assert any(getattr(e, "kind", None) == "rollover" for e in seen)
+        assert not any(isinstance(e, (StreamGap, ChannelProblem)) for e in seen)
+        new = await channel_state(admin, done.new_id)
+        assert new is not None and new["topics"] == [presence]
+        await admin("set_presence", {"user_id": uid, "presence": "Busy"})
+        await next_matching(events, topic_event(presence))
 
 
 async def test_lifetime_is_extended_before_expiry(client: GenesysClient, admin: Admin) -> None:

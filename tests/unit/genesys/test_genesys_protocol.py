@@ -23,6 +23,7 @@ from cxkit.genesys.models import NotificationChannel
 from cxkit.genesys.protocol import (
     ChannelProblem,
     ChannelSettings,
+    Drained,
     NotificationSession,
     RolloverRequested,
     SubscriptionConfirmed,
@@ -191,6 +192,36 @@ async def test_lifetime_extension_resubscribes_before_expiry() -> None:
     reply = {"result": "200", "status": "subscribed", "correlationId": frame["correlationId"]}
     session.receive_text(json.dumps(reply), clock.now)
     assert session.expires_at == pytest.approx(clock.now + 1000)
+
+
+async def test_without_auto_extend_the_lifetime_end_requests_a_rollover() -> None:
+    session, _, clock = await connected(
+        ChannelSettings(lifetime=1000, extend_margin=100, heartbeat_timeout=1e6, auto_extend=False)
+    )
+    clock.now += 900
+    step = session.tick(clock.now)
+    assert sent(step) == []  # no extension
+    (rollover,) = step.events
+    assert isinstance(rollover, RolloverRequested) and rollover.channel_id == session.channel_id
+    assert rollover.error.reason is REASON.ChannelExpired
+    clock.now += 1
+    assert session.tick(clock.now).events == []  # asked once
+
+
+async def test_drain_pings_and_reports_when_the_pong_is_back() -> None:
+    session, _, clock = await connected(ChannelSettings(heartbeat_timeout=1e6))
+    step = session.drain(clock.now)
+    assert sent(step) == [{"message": "ping"}] and step.events == []
+    assert session.receive_text(event(PRESENCE, {"primary": True}), clock.now).events
+    (drained,) = session.receive_text(PONG, clock.now).events
+    assert isinstance(drained, Drained) and drained.channel_id == session.channel_id
+    assert session.receive_text(PONG, clock.now).events == []  # once
+    # a socket that ends while draining can send nothing more: drained too
+    session.drain(clock.now)
+    step = session.on_closed(None, "dropped", clock.now)
+    assert any(isinstance(e, Drained) for e in step.events)
+    # and without a socket there is nothing to wait for
+    assert [type(e) for e in session.drain(clock.now).events] == [Drained]
 
 
 async def test_unconfirmed_extension_requests_rollover() -> None:
