@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -149,15 +149,28 @@ def is_login_state_error(error: BaseException) -> bool:
     return isinstance(error, VendorStateError) and five9_detail(error).context_code == "LOGIN"
 
 
+# contextCodes of 435 answers that name an ordinary failure (a call in the wrong state, a
+# transfer that cannot be made...): Five9 uses 435 as its generic exception status, so only
+# these are told apart from a migration.
+_MIGRATION_CODES: Final = frozenset({"SERVICE_MIGRATED", "MIGRATED", "MIGRATION"})
+
+
 def is_migration_error(error: BaseException) -> bool:
-    """``errorCode`` 5001 ("service migrated", any status), or a 435 that is not a
-    login-state error (GO: "Five9 reply with Status 435 if a service has been migrated")."""
+    """Service migrated: ``errorCode`` 5001 (any status, one peer), a migration
+    ``contextCode`` or message, or a 435 without a ``five9ExceptionDetail`` at all (another
+    peer: "Five9 reply with Status 435 if a service has been migrated"). A 435 whose detail
+    names another failure (``LOGIN``, an improper call state...) is not a migration: 435 is
+    Five9's generic exception status, and such a call must not be retried after a re-login."""
     if not isinstance(error, APIStatusError):
         return False
-    detail = five9_detail(error)
+    detail = parse_error_body(error.body)
+    if detail is None:
+        return isinstance(error, VendorStateError)
     if detail.error_code == 5001:
         return True
-    return isinstance(error, VendorStateError) and detail.context_code != "LOGIN"
+    if (detail.context_code or "").upper() in _MIGRATION_CODES:
+        return True
+    return "migrat" in (detail.message or "").lower()
 
 
 class LoginStateError(CxkitError):

@@ -42,6 +42,31 @@ async def test_unknown_paths_and_methods_answer_five9_errors(sup: Five9Raw) -> N
         assert "five9ExceptionDetail" in await resp.json()
 
 
+async def test_catalogue_paths_without_a_model_never_answer_a_bare_page(sup: Five9Raw) -> None:
+    """Paths of the reference's catalogue the emulator does not model, sockets fetched
+    without an upgrade and the cloud APIs with another method: always a JSON
+    ``five9ExceptionDetail`` body."""
+    org, me = ORG, SUP.user_id
+    for method, path in (
+        ("POST", f"/appsvcs/rs/svc/nlp/{org}/tag"),
+        ("POST", "/appsvcs/rs/svc/orgs/interactions/survey"),
+        ("PUT", f"/appsvcs/rs/svc/agents/{me}/previews/1/dispose"),
+        ("GET", f"/appsvcs/rs/svc/orgs/{org}/phone_number/format"),
+        ("POST", f"/appsvcs/rs/svc/orgs/{org}/contacts/1/history"),
+        ("GET", "/appsvcs/rs/svc/metadata"),  # one peer's wrong metadata path
+        ("GET", "/agentsvcs/rs/svc/agents/x"),
+        ("OPTIONS", f"/supsvcs/rs/svc/supervisors/{me}/login_state"),
+        ("GET", "/supsvcs/sws/k1"),  # a socket URL without an upgrade
+        ("GET", "/appsvcs/ws/k1"),
+        ("GET", f"/cloudauthsvcs/v1/domains/{org}/exchangefdmtoken"),
+        ("DELETE", f"/acl/v1/domains/{org}/my-ui-permissions"),
+    ):
+        async with sup.http.request(method, sup.base + path, headers=sup.headers()) as resp:
+            assert resp.content_type == "application/json", (method, path)
+            body = await resp.json()
+            assert 400 <= resp.status < 500 and "five9ExceptionDetail" in body, (method, path)
+
+
 async def test_lookups(working_sup: Five9Raw) -> None:
     sup = working_sup
     expectations: dict[str, Any] = {

@@ -238,3 +238,20 @@ async def test_active_data_center_is_chosen_by_flag_not_position(emu: Emulator) 
     assert await asyncio.wait_for(client.supervisor.users(), T)
     assert "127.0.0.2" not in client.api_base
     assert client.farm_id == "149"
+
+
+async def test_a_435_for_a_call_in_the_wrong_state_is_raised_at_once(emu: Emulator) -> None:
+    """435 is Five9's generic exception status: one naming an improper call state is the
+    caller's error, raised as is -- not taken for a migration (no re-login, no retry)."""
+    from cxkit.errors import VendorStateError
+
+    client = emu.client("agent")
+    await asyncio.wait_for(client.agent.set_ready(["CALL"]), T)
+    call_id = (await emu.admin("offer_call", {"skillId": "300000000000171"}))["id"]
+    await client.agent.answer(call_id)
+    with pytest.raises(VendorStateError) as info:
+        await asyncio.wait_for(client.agent.answer(call_id), T)
+    detail = five9_detail(info.value)
+    assert info.value.status == 435 and detail.context_code == "CALL"
+    assert "TALKING" in (detail.message or "")
+    assert client.logins == 1

@@ -164,3 +164,26 @@ def test_error_body_parsing() -> None:
         body={"five9ExceptionDetail": {"errorCode": 5001, "context": {"farmId": "252"}}},
     )
     assert is_migration_error(migrated) and five9_detail(migrated).farm_id == "252"
+    # 435 is Five9's generic exception status: a detail naming another failure is no migration
+    call_state = VendorStateError(
+        "435",
+        vendor="five9",
+        status=435,
+        body={
+            "five9ExceptionDetail": {
+                "errorCode": 6,
+                "message": "Improper call state FINISHED while calling answer",
+                "context": {"contextCode": "CALL"},
+            }
+        },
+    )
+    assert not is_migration_error(call_state) and not is_login_state_error(call_state)
+    bare = VendorStateError("435", vendor="five9", status=435, body=None)
+    assert is_migration_error(bare)  # GO: a 435 alone meant "migrated"
+    worded = VendorStateError(
+        "435",
+        vendor="five9",
+        status=435,
+        body={"five9ExceptionDetail": {"errorCode": 1, "message": "Service migrated"}},
+    )
+    assert is_migration_error(worded)

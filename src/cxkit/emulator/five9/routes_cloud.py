@@ -126,5 +126,19 @@ def add_cloud_routes(
             }
         )
 
+    async def wrong_method(request: web.Request) -> web.StreamResponse:
+        # A vendor-shaped answer, never aiohttp's plain-text 405 page.
+        allowed = "POST" if "exchangefdmtoken" in request.path else "GET"
+        error = Five9Error(
+            405,
+            405,
+            f"Method {request.method} is not allowed for {request.path} (allowed: {allowed})",
+            "METHOD_NOT_ALLOWED",
+            headers={"Allow": allowed},
+        )
+        return error.response(core.now_ms())
+
     router.add_post(EXCHANGE, exchange)
     router.add_get(PERMISSIONS, permissions)
+    router.add_route("*", EXCHANGE, wrong_method)
+    router.add_route("*", PERMISSIONS, wrong_method)

@@ -387,6 +387,10 @@ class SocketHub:
             return exc.response(core.now_ms())
         key = request.match_info.get("key", "")
         ws = web.WebSocketResponse(autoping=False)
+        if not ws.can_prepare(request).ok:
+            # A plain GET of a socket URL: a vendor-shaped error, not aiohttp's text page.
+            error = Five9Error(400, 400, "WebSocket upgrade expected on this URL", "BAD_REQUEST")
+            return error.response(core.now_ms())
         await ws.prepare(request)
         core.ctx.track_websocket(ws, vendor="five9", user=session.user_id)
         sock = Socket(ws=ws, kind=kind, key=key, session=session, opened=core.monotonic())
