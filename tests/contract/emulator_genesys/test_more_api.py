@@ -299,3 +299,59 @@ async def test_idle_sockets_are_closed_with_1001() -> None:
                 assert not b.closed
     finally:
         await emu.stop()
+
+
+def query_of(uri: str) -> dict[str, str]:
+    """The query parameters of a listing URI."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(uri).query).items()}
+
+
+async def test_cursor_listings_page_with_before_and_after(gc: Genesys) -> None:
+    state = await gc.admin("state")
+    teams = await gc.ok("GET", "/teams", params={"pageSize": "200"})
+    assert set(teams) <= {"entities", "selfUri", "nextUri", "previousUri"}
+    assert len(teams["entities"]) == len(state["queues"]) and "nextUri" not in teams
+    team = teams["entities"][0]
+    assert team["name"].endswith(" Team") and team["selfUri"] == f"/api/v2/teams/{team['id']}"
+    assert (await gc.ok("GET", f"/teams/{team['id']}"))["id"] == team["id"]
+    queue = next(q for q in state["queues"] if team["name"] == f"{q['name']} Team")
+
+    # forwards with `after`, two at a time
+    path = f"/teams/{team['id']}/members"
+    seen: list[str] = []
+    page = await gc.ok("GET", path, params={"pageSize": "2"})
+    pages = [page]
+    while "nextUri" in page:
+        assert len(page["entities"]) == 2 and "before" not in query_of(page["nextUri"])
+        page = await gc.ok("GET", path, params=query_of(page["nextUri"]))
+        pages.append(page)
+    for listing in pages:
+        seen.extend(m["id"] for m in listing["entities"])
+    assert sorted(seen) == sorted(queue["members"]) and len(seen) == len(set(seen))
+    assert "previousUri" not in pages[0] and "previousUri" in pages[-1]
+
+    # and back with `before` from the last page
+    back: list[str] = []
+    page = pages[-1]
+    while "previousUri" in page:
+        page = await gc.ok("GET", path, params=query_of(page["previousUri"]))
+        back = [m["id"] for m in page["entities"]] + back
+    assert back + [m["id"] for m in pages[-1]["entities"]] == seen
+
+    status, body, _ = await gc.call("GET", path, params={"pageSize": "201"})
+    assert status == 400 and body["code"] == "invalid.value"
+    status, body, _ = await gc.call("GET", path, params={"after": "not-a-cursor"})
+    assert status == 400 and body["code"] == "invalid.value"
+    status, body, _ = await gc.call("GET", "/teams/00000000-0000-0000-0000-000000000000")
+    assert status == 404
+
+
+async def test_endless_cursor_pages_switch(gc: Genesys) -> None:
+    await gc.admin("configure", {"endless_cursor_pages": True})
+    page = await gc.ok("GET", "/teams", params={"pageSize": "200"})
+    uris = set()
+    for _ in range(5):  # past the end: empty pages, each pointing further
+        assert "nextUri" in page and page["nextUri"] not in uris
+        uris.add(page["nextUri"])
+        page = await gc.ok("GET", "/teams", params=query_of(page["nextUri"]))
+        assert page["entities"] == []

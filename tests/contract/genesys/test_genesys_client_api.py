@@ -9,16 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from cxkit.config import RetryPolicy
 from cxkit.core.http import RetryEvent
 from cxkit.emulator.server import EmulatorServer
 from cxkit.errors import NotFoundError, RateLimitError, ServerError
 from cxkit.genesys.client import GenesysClient
-from cxkit.genesys.models import NULL, EntityListing, User, UserPresenceUpdate
+from cxkit.genesys.models import NULL, EntityListing, NamedEntity, User, UserPresenceUpdate
 from cxkit.genesys.paging import EMPTY_PAGE_LIMIT, Paginator
-from tests.helpers.loopback import serve
 
 from .conftest import CC, Admin, Target, emulator_client
 
@@ -237,20 +235,25 @@ async def test_any_endpoint_by_method_and_path(client: GenesysClient) -> None:
     assert "expand=presence" in (client.last_response.url if client.last_response else "")
 
 
-async def test_cursor_paging_stops_after_three_empty_pages() -> None:
-    """An endpoint with an endless nextUri and empty pages (loopback fake)."""
-    calls: list[str] = []
+async def test_cursor_paging_forwards_and_its_endless_variant(
+    client: GenesysClient, admin: Admin
+) -> None:
+    """Cursor listings (``after`` in ``nextUri``): every item once; an endpoint that keeps
+    handing out a ``nextUri`` with empty pages is left after 3 of them."""
+    teams = await client.call("GET", "/api/v2/teams", EntityListing[NamedEntity])
+    assert teams.entities and teams.page_number is None  # a cursor listing: no page numbers
+    team = teams.entities[0]
+    queue = next(q for q in (await admin.state())["queues"] if team.name == f"{q['name']} Team")
+    path = f"/api/v2/teams/{team.id}/members"
+    pager: Paginator[NamedEntity] = Paginator(client, path, EntityListing[NamedEntity], page_size=2)
+    members = await pager.collect()
+    assert sorted(m.id or "" for m in members) == sorted(queue["members"])
+    assert pager.pages_fetched == -(-len(members) // 2)
 
-    async def handler(request: web.Request) -> web.Response:
-        calls.append(request.query_string)
-        n = len(calls)
-        entities = [{"id": str(n)}] if n <= 2 else []
-        return web.json_response({"entities": entities, "nextUri": f"/items?after=c{n}"})
-
-    app = web.Application()
-    app.router.add_get("/items", handler)
-    async with serve(app) as base, GenesysClient(base_url=base, access_token="t") as gc:
-        pager: Paginator[User] = Paginator(gc, "/items", EntityListing[User])
-        items = await asyncio.wait_for(pager.collect(), 5)
-    assert [u.id for u in items] == ["1", "2"]
-    assert pager.pages_fetched == 2 + EMPTY_PAGE_LIMIT
+    await admin("configure", {"endless_cursor_pages": True})
+    endless: Paginator[NamedEntity] = Paginator(
+        client, path, EntityListing[NamedEntity], page_size=2
+    )
+    again = await asyncio.wait_for(endless.collect(), 10)
+    assert [m.id for m in again] == [m.id for m in members]
+    assert endless.pages_fetched == -(-len(members) // 2) + EMPTY_PAGE_LIMIT

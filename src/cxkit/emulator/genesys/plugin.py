@@ -27,6 +27,7 @@ from cxkit.emulator.genesys.routes_notifications import NotificationRoutes
 from cxkit.emulator.genesys.routes_oauth import OAuthRoutes
 from cxkit.emulator.genesys.routes_routing import RoutingRoutes
 from cxkit.emulator.genesys.routes_scim import ScimRoutes
+from cxkit.emulator.genesys.routes_teams import TeamRoutes
 from cxkit.emulator.genesys.routes_tokens import TokenRoutes
 from cxkit.emulator.genesys.routes_usage import UsageRoutes
 from cxkit.emulator.genesys.routes_users import UserRoutes
@@ -116,6 +117,7 @@ class GenesysPlugin:
             AnalyticsRoutes(rt),
             UsageRoutes(rt),
             ScimRoutes(rt),
+            TeamRoutes(rt),
             TokenRoutes(rt),
             NotificationRoutes(rt),
         ):

@@ -86,6 +86,8 @@ class GenesysOptions:
             call moves the page window back by one more conversation), as pages do while
             data arrives, so clients can prove they deduplicate.
         usage_log_size: API requests remembered for the Usage API.
+        endless_cursor_pages: cursor listings (``/api/v2/teams``) keep handing out a
+            ``nextUri`` after the last page, with empty pages, as some real endpoints do.
         gateway_api_prefix: also serve the Platform API under ``/<prefix>/api/v2`` (an SDK
             gateway's ``path_params_api``); read at start-up.
         gateway_login_prefix: also serve the login host under ``/<prefix>`` (the gateway's
@@ -125,6 +127,7 @@ class GenesysOptions:
     analytics_job_lifetime: float = 86_400.0
     analytics_shift_pages: bool = False
     usage_log_size: int = 100_000
+    endless_cursor_pages: bool = False
     gateway_api_prefix: str = ""
     gateway_login_prefix: str = ""
 
