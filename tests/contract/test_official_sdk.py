@@ -94,6 +94,23 @@ def drive_sdk(sdk: Any, base_url: str) -> dict[str, Any]:
     listed = notifications.get_notifications_channel_subscriptions(channel.id)
     channels = notifications.get_notifications_channels(includechannels="token")
     notifications.head_notifications_channel(channel.id)
+    try:
+        notifications.head_notifications_channel("streaming-0-nosuchchannel")
+        missing_channel: Any = None
+    except sdk.rest.ApiException as exc:
+        missing_channel = exc.status
+    # PUT replaces the list (then back to the presence topic), DELETE empties it
+    routing_topic = sdk.ChannelTopic()
+    routing_topic.id = f"v2.users.{USER.user_id}.routingStatus"
+    replaced = notifications.put_notifications_channel_subscriptions(
+        channel.id, [routing_topic], ignore_errors=True
+    )
+    notifications.delete_notifications_channel_subscriptions(channel.id)
+    emptied = notifications.get_notifications_channel_subscriptions(channel.id)
+    notifications.put_notifications_channel_subscriptions(channel.id, [wanted])
+    available = notifications.get_notifications_availabletopics(
+        expand=["description", "requiresPermissions", "schema"], include_preview=True
+    )
     on_queue = next(d for d in definitions.entities if d.system_presence == "OnQueue")
 
     criteria = sdk.UserSearchCriteria()
@@ -131,6 +148,10 @@ def drive_sdk(sdk: Any, base_url: str) -> dict[str, Any]:
         "subscribed": subscribed,
         "listed": listed,
         "channels": channels,
+        "missing_channel": missing_channel,
+        "replaced": replaced,
+        "emptied": emptied,
+        "available": available,
         "on_queue": on_queue,
         "topic": topic,
         "found": found,
@@ -184,6 +205,12 @@ async def test_official_sdk_token_users_queues_and_channels(sdk: Any, emu: Emula
     assert got["subscribed"].entities[0].state == "Permitted"
     assert [t.id for t in got["listed"].entities] == [got["topic"]]
     assert [c.id for c in got["channels"].entities] == [channel.id]
+    assert got["missing_channel"] == 404
+    assert [t.id for t in got["replaced"].entities] == [f"v2.users.{USER.user_id}.routingStatus"]
+    assert got["emptied"].entities == []
+    templates = {t.id: t for t in got["available"].entities}
+    assert "v2.users.{id}.presence" in templates
+    assert templates["v2.users.{id}.presence"].description
 
     assert [u.email for u in got["found"].results] == [USER.email] and got["found"].total == 1
     assert got["states"] == ["QUEUED", "PENDING", "FULFILLED"]
