@@ -59,6 +59,39 @@ async def test_lookups_have_the_documented_shapes(target: Target) -> None:
     assert "CAN_RUN_SUPERVISOR" in await wait(sup.user_permissions(), target.timeout)
 
 
+async def test_agent_lookups_have_the_documented_shapes(target: Target) -> None:
+    if target.agent is None:
+        pytest.skip("no agent credentials for this target (FIVE9_AGENT_USERNAME)")
+    client = target.agent()
+    agent = client.agent
+    login = await wait(client.login(), target.timeout)
+    assert login.metadata.problems() == []  # Five9's metadata passes the client's checks
+    assert await wait(agent.login_state(), target.timeout) in (
+        "SELECT_STATION",
+        "ACCEPT_NOTICE",
+        "RELOGIN",
+        "SELECT_SKILLS",
+        "WORKING",
+    )
+    notices = await wait(agent.maintenance_notices(), target.timeout)
+    assert all(n.id for n in notices)
+    await wait(agent.ensure_working(), target.timeout)
+    presence = await wait(agent.presence(), target.timeout)
+    assert presence is not None and presence.current_state is not None
+    assert all(
+        c in ("CALL", "CHAT", "EMAIL", "SOCIAL", "VOICE_MAIL", "VIDEO", "CASE")
+        for c in presence.current_state.channels
+    )
+    codes = await wait(agent.not_ready_reason_codes(), target.timeout)
+    assert all(c.id and c.name for c in codes)
+    assert all(s.id for s in await wait(agent.skills(), target.timeout))
+    assert all(c.id for c in await wait(agent.campaigns(), target.timeout))
+    assert all(f.id and f.name for f in await wait(agent.contact_fields(), target.timeout))
+    assert all(v.id and v.name for v in await wait(agent.call_variables(), target.timeout))
+    assert all(c.id for c in await wait(agent.calls(), target.timeout))
+    assert isinstance(await wait(agent.options(), target.timeout), list)
+
+
 async def test_supervisor_feed_fills_the_statistics_cache(target: Target) -> None:
     client = target.supervisor()
     await wait(client.supervisor.load_names(), target.timeout)

@@ -362,3 +362,18 @@ async def test_both_streams_of_a_client_migrate_with_one_login(emu: Emulator) ->
         assert client.api_base != before
         assert client.logins == logins + 1
         await assert_cache_matches_truth(emu, first, seen[0])
+
+
+@pytest.mark.parametrize("mode", ["cookies", "header"])
+async def test_sockets_authenticate_with_cookies_alone_or_headers_alone(
+    emu: Emulator, mode: str
+) -> None:
+    for role in ("supervisor", "agent"):
+        client = emu.client(role, auth_mode=mode)
+        stream = client.supervisor_stream() if role == "supervisor" else client.agent_stream()
+        async with stream:
+            seen = Collector(stream)
+            await seen.wait_for(is_id(EventId.SERVER_CONNECTED))
+            await seen.wait_for(is_id(EventId.PONG))
+            if role == "supervisor":
+                await seen.wait_for(is_id(EventId.EVENT_STATS))
