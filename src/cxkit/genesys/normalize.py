@@ -212,6 +212,7 @@ class Normalizer:
         agent_connected = False
         all_ended = bool(participants)
         started_at: dt.datetime | None = None
+        answered_at: dt.datetime | None = None  # first agent connect, ended or not
         ended_at: dt.datetime | None = None
         for participant in participants:
             sessions = _sessions(participant)
@@ -233,6 +234,10 @@ class Normalizer:
                 for _, session in sessions:
                     direction = direction or (session.direction or None)
             if purpose in _AGENT_PURPOSES and participant.user_id:
+                if participant.connected_time is not None and (
+                    answered_at is None or participant.connected_time < answered_at
+                ):
+                    answered_at = participant.connected_time
                 connected = participant.connected_time is not None or any(
                     (s.state or "").lower() == "connected" for _, s in sessions
                 )
@@ -259,9 +264,12 @@ class Normalizer:
             if not was_known and conversation_id in self._ended:
                 return []
             self._remember_end(conversation_id)
+            # The final event shows every participant ended: the handling time runs from
+            # the first agent connect (kept on the participant) to the last end.
             duration = None
-            if started_at and ended_at:
-                duration = max(0.0, (ended_at - started_at).total_seconds())
+            begun = started_at or answered_at
+            if begun and ended_at:
+                duration = max(0.0, (ended_at - begun).total_seconds())
             return [
                 InteractionEnded(
                     occurred_at=ended_at or utcnow(), duration_seconds=duration, **common
