@@ -18,7 +18,9 @@ owns the socket. All protocol logic lives here and is unit-tested without socket
   the slot in a loop.
 * **Statistics** (supervisor): 5000 / 5012 are applied to a :class:`~cxkit.five9.stats.StatsCache`
   and turned into unified events; the cache is marked stale on every disconnect and
-  ``on_connected`` (the client's ``request_full_statistics``) is called on every (re)connect.
+  ``on_connected`` (the client's ``request_full_statistics``) is called on every (re)connect,
+  and again on event 6001 (an administrator changed the statistics filter: the rows in scope
+  changed, so a new full dump replaces the tables).
 * **Bad input**: a frame :func:`~cxkit.five9.events.decode_event` rejects is reported as a
   :class:`MalformedFrame` event (kind ``"malformed"``), logged, counted, and skipped.
 * **Diagnostics**: the last ``frame_buffer`` received frames are kept in a ring buffer
@@ -73,6 +75,7 @@ DUPLICATE_CLOSE_CODE: Final = 3000
 RESTART_CLOSE_CODE: Final = 1003
 _PONG: Final = int(EventId.PONG)
 _DELTA_ID: Final = int(EventId.EVENT_INCREMENTAL_STATS_UPDATE)
+_FILTER_UPDATED: Final = int(EventId.EVENT_FILTER_SETTINGS_UPDATED)
 # event id -> the kinds it answers to in stream.on(); built once per id.
 _KINDS: dict[int, tuple[str, str]] = {}
 _RESTART_EVENTS: Final = frozenset(
@@ -461,6 +464,12 @@ class SupervisorStreamSession(Five9StreamSession):
         return self._on_event(event, now)
 
     def _on_event(self, event: Five9Event, now: float) -> Step:
+        if event.event_id == _FILTER_UPDATED and self.on_connected is not None:
+            logger.info("%s: statistics filter changed (6001); asking for a full dump", self.name)
+            try:
+                self.on_connected()
+            except Exception:  # a callback bug must not stop the stream
+                logger.exception("%s: on_connected callback raised", self.name)
         if isinstance(event, StatsUpdateEvent):
             if self.unified:
                 derived = self.stats.apply_delta(

@@ -377,3 +377,19 @@ async def test_sockets_authenticate_with_cookies_alone_or_headers_alone(
             await seen.wait_for(is_id(EventId.PONG))
             if role == "supervisor":
                 await seen.wait_for(is_id(EventId.EVENT_STATS))
+
+
+async def test_an_administrators_filter_change_brings_a_fresh_dump(emu: Emulator) -> None:
+    client = emu.client()
+    async with client.supervisor_stream() as stream:
+        seen = Collector(stream)
+        await seen.wait_for(is_id(EventId.EVENT_STATS))
+        assert stream.cache is not None and len(stream.cache.table("ACD_STATUS")) == 3
+        settings = {"skillsSelectionType": "SPECIFY", "skills": [SALES]}
+        await emu.admin("stats_filter", {"userId": client.user_id, "settings": settings})
+        changed = await seen.wait_for(is_id(EventId.EVENT_FILTER_SETTINGS_UPDATED))
+        await seen.wait_for(is_id(EventId.EVENT_STATS), start=seen.events.index(changed))
+        assert set(stream.cache.table("ACD_STATUS")) == {SALES}
+        assert stream.cache.queue_totals() is not None
+        filtered = await client.supervisor.stats_filter_settings()
+        assert filtered is not None and filtered.skills == [SALES]

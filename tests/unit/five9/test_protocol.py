@@ -312,6 +312,10 @@ def test_supervisor_stats_applied_and_marked_stale_on_close() -> None:
     assert session.stats.agent_state("345123789") is not None  # kept while stale
     session.on_open(4.0)
     assert calls == ["full", "full"]
+    # An administrator changed the statistics filter (6001): the rows in scope changed.
+    step = session.receive_text(frame(6001, {"skillsSelectionType": "SPECIFY"}, "UPDATED"), 5.0)
+    assert [e.event_id for e in step.events] == [6001]
+    assert calls == ["full", "full", "full"]
 
 
 def test_on_connected_callback_errors_do_not_break_the_session() -> None:
