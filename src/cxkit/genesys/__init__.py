@@ -35,7 +35,7 @@ from cxkit.genesys.exceptions import (
     RolloverFailure,
     SubscriptionFailure,
 )
-from cxkit.genesys.models import NULL, EntityListing, interval, iso_datetime
+from cxkit.genesys.models import NULL, EntityListing, ErrorBody, error_body, interval, iso_datetime
 from cxkit.genesys.normalize import Normalizer
 from cxkit.genesys.notifications import Channel, NotificationHub
 from cxkit.genesys.oauth import (
@@ -79,6 +79,7 @@ __all__ = [
     "ConnectionFailure",
     "DefaultTransport",
     "EntityListing",
+    "ErrorBody",
     "GatewayConfig",
     "GenesysClient",
     "HttpRequestOptions",
@@ -102,6 +103,7 @@ __all__ = [
     "Transport",
     "authorize_url",
     "compute_pkce_code_challenge",
+    "error_body",
     "generate_pkce_code_verifier",
     "interval",
     "iso_datetime",

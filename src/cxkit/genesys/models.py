@@ -15,6 +15,7 @@ way to clear a field with PATCH (omitted = unchanged, null = cleared)::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 from typing import Any, Final, Generic, TypeVar
@@ -72,6 +73,7 @@ __all__ = [
     "UserState",
     "UsersSearchResponse",
     "encode_body",
+    "error_body",
     "interval",
     "iso_datetime",
 ]
@@ -249,6 +251,32 @@ class ErrorBody(GenesysModel):
     details: list[dict[str, Any]] | None = None
     errors: list[dict[str, Any]] | None = None
     limit: dict[str, Any] | None = None
+
+
+def error_body(error: BaseException) -> ErrorBody | None:
+    """The Platform API ``ErrorBody`` of an API error (any :class:`cxkit.errors.APIStatusError`
+    from a Genesys call), typed: ``message_with_params``, ``message_params``, ``details``,
+    ``errors``, ``limit``... None when the answer had no JSON object body (a gateway's HTML
+    page, an empty 502). As the Go SDK does, ``context_id`` falls back to the response's
+    correlation id when the body has none."""
+    body = getattr(error, "body", None)
+    if not isinstance(body, dict):
+        return None
+    try:
+        parsed = msgspec.convert(body, ErrorBody)
+    except msgspec.ValidationError:
+        # a field of an unexpected type: keep what fits rather than nothing
+        kept: dict[str, Any] = {}
+        for key, value in body.items():
+            with contextlib.suppress(msgspec.ValidationError):
+                msgspec.convert({key: value}, ErrorBody)
+                kept[key] = value
+        parsed = msgspec.convert(kept, ErrorBody)
+    if parsed.context_id is None:
+        correlation = getattr(error, "correlation_id", None)
+        if isinstance(correlation, str):
+            parsed = msgspec.structs.replace(parsed, context_id=correlation)
+    return parsed
 
 
 # --------------------------------------------------------------------------- users, presence

@@ -15,7 +15,15 @@ from cxkit.core.http import RetryEvent
 from cxkit.emulator.server import EmulatorServer
 from cxkit.errors import NotFoundError, RateLimitError, ServerError
 from cxkit.genesys.client import GenesysClient
-from cxkit.genesys.models import NULL, EntityListing, NamedEntity, User, UserPresenceUpdate
+from cxkit.genesys.models import (
+    NULL,
+    EntityListing,
+    ErrorBody,
+    NamedEntity,
+    User,
+    UserPresenceUpdate,
+    error_body,
+)
 from cxkit.genesys.paging import EMPTY_PAGE_LIMIT, Paginator
 
 from .conftest import CC, Admin, Target, emulator_client
@@ -104,6 +112,25 @@ async def test_errors_carry_genesys_code_and_correlation(client: GenesysClient) 
     error = caught.value
     assert error.code == "not.found" and error.correlation_id
     assert error.vendor == "genesys" and isinstance(error.body, dict)
+
+
+async def test_error_bodies_are_typed(emu: EmulatorServer, admin: Admin) -> None:
+    async with emulator_client(emu, retry=RetryPolicy(max_retries=0)) as gc:
+        with pytest.raises(NotFoundError) as caught:
+            await gc.users.get("00000000-0000-0000-0000-000000000000")
+        body = error_body(caught.value)
+        assert isinstance(body, ErrorBody) and body.status == 404 and body.code == "not.found"
+        assert body.context_id == caught.value.correlation_id and body.message
+        await admin("configure", {"rate_limit": 1})
+        with pytest.raises(RateLimitError) as limited:
+            await gc.users.list()
+            await gc.users.list()
+        body = error_body(limited.value)
+        assert body is not None and body.code == "too.many.requests"
+        assert body.limit is not None and body.limit["value"] == 1
+        assert body.message_with_params and body.message_params is not None
+        assert limited.value.retry_after is not None and limited.value.retry_after >= 1
+    assert error_body(RuntimeError("no body")) is None
 
 
 async def test_config_file_reload(emu: EmulatorServer, admin: Admin, tmp_path: Path) -> None:
