@@ -38,7 +38,6 @@ How a request goes (each step is a documented Five9 behaviour, see the wire refe
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import dataclasses
 import inspect
 import logging
@@ -143,23 +142,21 @@ _ROLE_ROOT = {"agent": AGENT_ROOT, "supervisor": SUPERVISOR_ROOT}
 _login_decoder = msgspec.json.Decoder(LoginResponse)
 _login_encoder = msgspec.json.Encoder()
 _TRANSPORT_ERRORS = (aiohttp.ClientError, OSError, TimeoutError)
-# Roles whose login state this task is driving right now. Calls made on the way (by the state
-# machine, or by an ``on_select_skills`` hook through the client's own namespaces) must not
-# wait for the drive to finish: that would wait for themselves.
-_DRIVING: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
-    "cxkit_five9_driving", default=frozenset()
-)
 
 
 class _RoleState:
     """Login-state bookkeeping of one role (agent or supervisor)."""
 
-    __slots__ = ("generation", "lock", "state")
+    __slots__ = ("driver", "generation", "lock", "state")
 
     def __init__(self) -> None:
         self.lock = asyncio.Lock()
         self.generation = -1  # the login generation for which the role reached WORKING
         self.state: str | None = None
+        # The task driving the login state now. Calls it makes on the way (an
+        # ``on_select_skills`` hook using the client's namespaces) must not wait for the drive
+        # to end: that would wait for itself. Other tasks do wait.
+        self.driver: asyncio.Task[Any] | None = None
 
 
 class Five9Client:
@@ -880,17 +877,17 @@ class Five9Client:
         state = self._roles[role]
         if state.generation == generation:
             return
-        driving = _DRIVING.get()
-        if role in driving:
-            return  # a call made while driving this role (a hook): it runs in the state now
+        current = asyncio.current_task()
+        if state.driver is not None and state.driver is current:
+            return  # a call made by the drive itself (a hook): it runs in the state as it is
         async with state.lock:
             if state.generation == self._generation:
                 return
-            token = _DRIVING.set(driving | {role})
+            state.driver = current
             try:
                 await self._drive_to_working(role)
             finally:
-                _DRIVING.reset(token)
+                state.driver = None
             state.generation = self._generation
 
     def _invalidate_role(self, role: Role) -> None:
