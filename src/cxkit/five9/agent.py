@@ -191,6 +191,10 @@ class AgentAPI(Namespace):
         """``GET orgs/{orgId}/speed_dials``."""
         return await self._call("GET", "orgs/{orgId}/speed_dials") or []
 
+    async def speed_dial(self, speed_dial_id: str) -> Any:
+        """``GET orgs/{orgId}/speed_dials/{id}`` (``{id, name, number}``)."""
+        return await self._call("GET", f"orgs/{{orgId}}/speed_dials/{speed_dial_id}")
+
     async def cold_transfer_settings(self) -> Any:
         """``GET orgs/{orgId}/cold_transfer_settings``."""
         return await self._call("GET", "orgs/{orgId}/cold_transfer_settings")

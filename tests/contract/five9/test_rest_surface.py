@@ -110,7 +110,8 @@ async def test_agent_rest_surface(emu: Emulator) -> None:
     assert all(d.id for d in dispositions) and await agent.dispositions()
     assert {f.name for f in await agent.contact_fields()} >= {"number1", "first_name"}
     assert any(v.group == "Call" for v in await agent.call_variables())
-    assert (await agent.speed_dials())[0]["number"]
+    dial = (await agent.speed_dials())[0]
+    assert dial["number"] and await agent.speed_dial(dial["id"]) == dial
     assert (await agent.cold_transfer_settings())["dispositionId"] == "-23"
     assert "estimatedWaitTime" in await agent.estimated_wait_time()
     assert await agent.callbacks() == [] and await agent.voicemails() == []

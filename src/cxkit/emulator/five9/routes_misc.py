@@ -230,11 +230,18 @@ def add_misc_routes(router: Router, core: Five9Core) -> None:
             ]
         ),
     )
-    add(
-        "GET",
-        "speed_dials",
-        listing(lambda: [{"id": "1", "name": "Front Desk", "number": "8005550100"}]),
-    )
+    speed_dials = {"1": {"id": "1", "name": "Front Desk", "number": "8005550100"}}
+
+    def speed_dial(call: Call) -> web.StreamResponse:
+        found = speed_dials.get(call.params["speedDialId"])
+        if found is None:
+            raise not_found(
+                f"Speed dial {call.params['speedDialId']} not found", call.params["speedDialId"]
+            )
+        return json_response(found)
+
+    add("GET", "speed_dials", listing(lambda: list(speed_dials.values())))
+    add("GET", "speed_dials/{speedDialId}", speed_dial)
     add("GET", "cold_transfer_settings", lambda call: json_response({"dispositionId": "-23"}))
     add("GET", "time", lambda call: json_response(core.now_ms()))
     add("GET", "time_zones", listing(lambda: ["America/Los_Angeles", "America/New_York", "UTC"]))
