@@ -55,6 +55,7 @@ from cxkit.genesys.paging import AnalyticsPaginator, BodyPaginator, Paginator
 from cxkit.genesys.protocol import ChannelProblem, ChannelSettings, NotificationSession
 from cxkit.genesys.regions import REGIONS, GatewayConfig, Region, region, resolve_hosts
 from cxkit.genesys.tls import mtls_context, mtls_context_from_contents, tls_context
+from cxkit.genesys.tokenstore import FileTokenStore, MemoryTokenStore, StoredToken, TokenStore
 from cxkit.genesys.transport import DefaultTransport, HttpRequestOptions, Pacer, Transport
 
 __all__ = [
@@ -80,11 +81,13 @@ __all__ = [
     "DefaultTransport",
     "EntityListing",
     "ErrorBody",
+    "FileTokenStore",
     "GatewayConfig",
     "GenesysClient",
     "HttpRequestOptions",
     "InitializationFailure",
     "LifetimeExtensionFailure",
+    "MemoryTokenStore",
     "Normalizer",
     "NotificationHub",
     "NotificationSession",
@@ -98,7 +101,9 @@ __all__ = [
     "Region",
     "RolloverFailure",
     "SAML2Bearer",
+    "StoredToken",
     "SubscriptionFailure",
+    "TokenStore",
     "TopicEvent",
     "Transport",
     "authorize_url",

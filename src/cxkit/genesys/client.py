@@ -56,6 +56,7 @@ from cxkit.genesys.api.users import UsersAPI
 from cxkit.genesys.models import encode_body
 from cxkit.genesys.oauth import ClientCredentials, Grant, OAuth
 from cxkit.genesys.regions import GatewayConfig, Hosts, Region, resolve_hosts
+from cxkit.genesys.tokenstore import TokenStore
 from cxkit.genesys.transport import (
     DefaultTransport,
     HttpRequestOptions,
@@ -157,6 +158,9 @@ class GenesysClient:
         auto_refresh: renew client-credentials/SAML tokens before they expire.
         advisory_window: renew this many seconds before expiry (60, as the Go SDK).
         refresh_access_token: refresh code/PKCE tokens on 401 (default true).
+        token_store: keep tokens between runs (:class:`~cxkit.genesys.tokenstore.TokenStore`:
+            ``FileTokenStore(path)``, ``MemoryTokenStore()`` or your own); a stored token
+            (or its refresh token) is used before the grant.
         refresh_token_wait: seconds concurrent callers wait for a token renewal (10).
         on_retry: called with a :class:`~cxkit.core.http.RetryEvent` before each retry
             (the Go SDK's request/response log hooks).
@@ -203,6 +207,7 @@ class GenesysClient:
         ssl: ssl_module.SSLContext | bool | None = None,
         pool_size: int = DEFAULTS.pool_size,
         environ: Mapping[str, str] | None = None,
+        token_store: TokenStore | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -281,6 +286,7 @@ class GenesysClient:
             advisory_window=advisory_window,
             refresh_timeout=settings.refresh_token_wait_max,
             clock=clock,
+            token_store=token_store,
             send=self.send,
         )
         self._http.auth = self.oauth

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import logging
 import secrets
 import string
@@ -47,6 +48,7 @@ from cxkit.errors import (
     TokenRefreshError,
     UsageError,
 )
+from cxkit.genesys.tokenstore import StoredToken, TokenStore
 from cxkit.genesys.transport import DefaultTransport, HttpRequestOptions
 
 if TYPE_CHECKING:
@@ -449,6 +451,9 @@ class OAuth:
         refresh_timeout: how long concurrent callers wait for a renewal (the SDKs'
             ``refresh_token_wait_time``, 10 s).
         clock: monotonic seconds (tests inject a fake clock).
+        wall: wall-clock epoch seconds (stored tokens carry wall-clock expiry).
+        token_store: where tokens are kept between runs (:mod:`cxkit.genesys.tokenstore`):
+            asked once before the first token request, told about every new token.
         send: how token requests are sent (the client passes its hook- and transport-aware
             ``send``; default: straight through ``http``).
     """
@@ -464,6 +469,8 @@ class OAuth:
         advisory_window: float = DEFAULTS.token_advisory_window,
         refresh_timeout: float = DEFAULTS.token_refresh_timeout,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        token_store: TokenStore | None = None,
         send: Callable[[HttpRequestOptions], Awaitable[APIResponse]] | None = None,
     ) -> None:
         self._http = http
@@ -474,6 +481,9 @@ class OAuth:
         self.refresh_enabled = refresh_enabled
         self.auto_refresh = auto_refresh
         self._clock = clock
+        self._wall = wall
+        self.token_store = token_store
+        self._store_checked = token_store is None
         self.cache = TokenCache(
             self._fetch,
             advisory_window=advisory_window,
@@ -590,6 +600,11 @@ class OAuth:
             self._grant_used = True
             expires_at = None if grant.expires_in is None else self._clock() + grant.expires_in
             return Token(access_token=grant.access_token, expires_at=expires_at)
+        if previous is None and not self._store_checked:
+            self._store_checked = True
+            stored = await self._from_store(grant)
+            if stored is not None:
+                return stored
         refresh_token = previous.refresh_token if previous is not None else None
         if refresh_token and self.refresh_enabled and grant.client_id is not None:
             form, basic = _refresh_request(grant.client_id, grant.client_secret, refresh_token)
@@ -608,6 +623,56 @@ class OAuth:
         token = await self._request(form, basic, refreshing=isinstance(grant, RefreshToken))
         self._grant_used = True
         return token
+
+    async def _from_store(self, grant: Grant) -> Token | None:
+        """A usable token from the store: as is while valid, else renewed with its refresh
+        token; None to go on with the grant. A broken store is logged, not fatal."""
+        store = self.token_store
+        if store is None:
+            return None
+        try:
+            loaded = store.load()
+            stored = await loaded if inspect.isawaitable(loaded) else loaded
+        except Exception as exc:
+            log.warning("token store %r could not be read, using the grant: %s", store, exc)
+            return None
+        if not isinstance(stored, StoredToken):
+            return None
+        if stored.client_id is not None and stored.client_id != grant.client_id:
+            return None  # another OAuth client's token
+        wall, now = self._wall(), self._clock()
+        if not stored.expired(wall, margin=self.cache.advisory_window):
+            log.debug("using the stored token")
+            return stored.to_token(clock=now, wall=wall)
+        if stored.refresh_token and self.refresh_enabled and grant.client_id is not None:
+            form, basic = _refresh_request(
+                grant.client_id, grant.client_secret, stored.refresh_token
+            )
+            previous = stored.to_token(clock=now, wall=wall)
+            try:
+                return await self._request(form, basic, refreshing=True, previous=previous)
+            except TokenExpiredError:
+                log.info("the stored refresh token is no longer valid; using the grant")
+        return None
+
+    async def _save(self, token: Token) -> None:
+        store = self.token_store
+        if store is None:
+            return
+        grant = self._grant
+        stored = StoredToken.from_token(
+            token,
+            client_id=grant.client_id if grant is not None else None,
+            clock=self._clock(),
+            wall=self._wall(),
+        )
+        try:
+            saved = store.save(stored)
+            if inspect.isawaitable(saved):
+                await saved
+        except Exception as exc:
+            # the token works all the same; the next run just logs in again
+            log.warning("token store %r could not be written: %s", store, exc)
 
     async def _request(
         self,
@@ -651,6 +716,7 @@ class OAuth:
                 scope=token.scope,
                 extra=token.extra,
             )
+        await self._save(token)
         hook = self.on_token
         if hook is not None:
             try:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
+import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -27,6 +30,7 @@ from cxkit.genesys.oauth import (
     SAML2Bearer,
     authorize_url,
 )
+from cxkit.genesys.tokenstore import FileTokenStore, MemoryTokenStore, StoredToken
 
 from .conftest import CC, FAST_RETRY, Admin, G, Target, emulator_client, start_emulator
 
@@ -226,3 +230,76 @@ async def test_revoke_then_next_call_gets_a_new_token(client: GenesysClient) -> 
     info = await client.tokens.me()
     assert info.organization is not None
     assert client.oauth.token_requests == 2
+
+
+async def test_a_stored_token_is_used_and_renewed_in_the_store(
+    emu: EmulatorServer, admin: Admin, tmp_path: Path
+) -> None:
+    store = FileTokenStore(tmp_path / "token.json")
+    async with emulator_client(emu, token_store=store) as first:
+        await first.users.list()
+        assert first.oauth.token_requests == 1
+    saved = store.load()
+    assert saved is not None and saved.client_id == CC.client_id
+    assert (tmp_path / "token.json").stat().st_mode & 0o777 == 0o600
+    # a second process starts from the stored token: no login
+    async with emulator_client(emu, token_store=store) as second:
+        assert (await second.users.list()).entities
+        assert second.oauth.token_requests == 0
+        # the stored token is revoked: the grant renews it, and the store follows
+        await admin("revoke_token", {"token": saved.access_token.reveal()})
+        assert (await second.users.list()).entities
+        assert second.oauth.token_requests == 1
+    renewed = store.load()
+    assert renewed is not None and renewed.access_token != saved.access_token
+
+
+async def test_a_stored_refresh_token_outlives_its_single_use_code(emu: EmulatorServer) -> None:
+    cg = G.code_grant
+    redirect = cg.redirect_uri or ""
+    code = await get_code(emu, cg.client_id, redirect)
+    grant = AuthorizationCode(cg.client_id, Secret(cg.client_secret.reveal()), code, redirect)
+    store = MemoryTokenStore()
+    async with GenesysClient(base_url=emu.url, grant=grant, token_store=store) as gc:
+        me = await gc.users.me()
+    stored = store.token
+    assert stored is not None and stored.refresh_token is not None
+    # the access token is stale by now, the code is spent: the refresh token carries on
+    store.save(dataclasses.replace(stored, expires_at=time.time() - 1))
+    async with GenesysClient(base_url=emu.url, grant=grant, token_store=store) as again:
+        assert (await again.users.me()).id == me.id
+        assert again.oauth.token_requests == 1  # the refresh grant, not the spent code
+    assert store.token is not None and store.token.access_token != stored.access_token
+    # another OAuth client's stored token is never used
+    async with emulator_client(emu, token_store=store) as other:
+        await other.users.list()
+        assert other.oauth.token_requests == 1
+
+
+async def test_async_token_stores_and_broken_ones(emu: EmulatorServer, tmp_path: Path) -> None:
+    class AsyncStore:
+        def __init__(self) -> None:
+            self.inner = MemoryTokenStore()
+            self.saves = 0
+
+        async def load(self) -> StoredToken | None:
+            await asyncio.sleep(0)
+            return self.inner.load()
+
+        async def save(self, token: StoredToken) -> None:
+            await asyncio.sleep(0)
+            self.saves += 1
+            self.inner.save(token)
+
+    store = AsyncStore()
+    async with emulator_client(emu, token_store=store) as first:
+        await first.users.list()
+    async with emulator_client(emu, token_store=store) as second:
+        await second.users.list()
+        assert second.oauth.token_requests == 0 and store.saves == 1
+    # a corrupt store is reported in the log and the grant takes over: calls keep working
+    broken = tmp_path / "token.json"
+    broken.write_text("{not json")
+    async with emulator_client(emu, token_store=FileTokenStore(broken)) as third:
+        assert (await third.users.list()).entities
+    assert FileTokenStore(broken).load() is not None  # rewritten with the new token
