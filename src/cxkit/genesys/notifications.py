@@ -45,7 +45,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from cxkit.config import ReconnectPolicy
-from cxkit.core.session import Reconnect, Step
 from cxkit.core.stream import EventStream
 from cxkit.errors import (
     APIStatusError,
@@ -80,6 +79,7 @@ from cxkit.genesys.protocol import (
     Drained,
     NotificationSession,
     RolloverRequested,
+    UnhandledMessage,
 )
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ __all__ = [
     "ChannelException",
     "ChannelExpiring",
     "ChannelFailure",
+    "ChannelListener",
     "ConnectionFailure",
     "InitializationFailure",
     "LifetimeExtensionFailure",
@@ -124,6 +125,23 @@ Handler = Callable[[Any], Any]
 Sink = Callable[[Any], Awaitable[None] | None]
 
 _END: Final = object()
+
+
+_listener_tasks: set[asyncio.Future[Any]] = set()  # strong references until done
+
+
+def _call_listener(listener: ChannelListener, error: BaseException) -> None:
+    """``on_callback_error`` for the hub's own handlers (an async one runs as a task)."""
+    result = listener.on_callback_error(error)
+    if result is not None and inspect.isawaitable(result):
+        task = asyncio.ensure_future(result)
+        _listener_tasks.add(task)
+        task.add_done_callback(_listener_tasks.discard)
+
+
+async def _in_order(waiting: list[Awaitable[None]]) -> None:
+    for pending in waiting:
+        await pending
 
 
 async def _settle(pending: Awaitable[None] | None) -> None:
@@ -166,6 +184,56 @@ class RestChannelBackend:
         await self._client.oauth.refresh()
 
 
+class ChannelListener:
+    """Connection callbacks, as the Java SDK's ``WebSocketListener`` offers them. Subclass
+    and override what you need (each default does nothing); methods may be plain or
+    ``async`` (awaited before the event goes on to ``on()`` handlers and the iterator). A
+    listener that raises is logged and counted, never fatal.
+
+    ======================================  =============================================
+    method                                  called when
+    ======================================  =============================================
+    ``on_state_changed(state, reason)``     the socket's :class:`~cxkit.events.StreamState`
+                                            changes (connecting, connected, reconnecting,
+                                            closed)
+    ``on_connected()``                      a socket opened (first connect or reconnect)
+    ``on_connect_error(error)``             a new attempt starts after a failed one (REST
+                                            or handshake); ``error`` is a
+                                            :class:`~cxkit.genesys.exceptions.ConnectionFailure`
+    ``on_disconnected(closed_by_server)``   an open socket ended; ``closed_by_server`` is
+                                            False when cxkit closed it (watchdog, reconnect,
+                                            rollover, close)
+    ``on_error(error)``                     a problem the stream survived (malformed frame,
+                                            refused subscription, failed rollover...) or the
+                                            error the channel ended with
+    ``on_callback_error(error)``            an ``on()`` handler raised
+    ``on_unhandled_event(event)``           an event no ``on()`` handler is registered for
+                                            (and frames of unknown shape)
+    ======================================  =============================================
+    """
+
+    def on_state_changed(self, state: StreamState, reason: str | None) -> Any:
+        """The socket's state changed."""
+
+    def on_connected(self) -> Any:
+        """A socket opened."""
+
+    def on_connect_error(self, error: ChannelException) -> Any:
+        """A connection attempt failed (reported when the next one starts)."""
+
+    def on_disconnected(self, closed_by_server: bool) -> Any:
+        """An open socket ended."""
+
+    def on_error(self, error: BaseException) -> Any:
+        """A survived problem, or the error the channel ended with."""
+
+    def on_callback_error(self, error: BaseException) -> Any:
+        """An ``on()`` handler raised ``error``."""
+
+    def on_unhandled_event(self, event: Any) -> Any:
+        """No ``on()`` handler takes ``event``."""
+
+
 class _Dispatcher:
     """``on(kind, handler)`` registrations shared by Channel and NotificationHub.
 
@@ -178,7 +246,14 @@ class _Dispatcher:
     order (so no coroutine is created per event for plain handlers).
     """
 
-    __slots__ = ("_by_family", "_by_kind", "_handlers", "_topic_names", "handler_errors")
+    __slots__ = (
+        "_by_family",
+        "_by_kind",
+        "_handlers",
+        "_topic_names",
+        "error_hook",
+        "handler_errors",
+    )
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = {}
@@ -186,6 +261,7 @@ class _Dispatcher:
         self._by_kind: dict[str, tuple[Handler, ...]] = {}
         self._topic_names = 0  # registered kinds that are concrete topic names
         self.handler_errors = 0
+        self.error_hook: Callable[[BaseException], Any] | None = None
 
     def on(self, kind: str, handler: Handler) -> Callable[[], None]:
         """Register ``handler`` for ``kind``; returns the function that unregisters it."""
@@ -252,8 +328,8 @@ class _Dispatcher:
         for index, handler in enumerate(handlers):
             try:
                 result = handler(event)
-            except Exception:
-                self._failed(handler, event)
+            except Exception as exc:
+                self._failed(handler, event, exc)
                 continue
             if result is not None and inspect.isawaitable(result):
                 return self._finish(result, handlers, index, event)
@@ -264,20 +340,30 @@ class _Dispatcher:
     ) -> None:
         try:
             await pending
-        except Exception:
-            self._failed(handlers[index], event)
+        except Exception as exc:
+            self._failed(handlers[index], event, exc)
         for handler in handlers[index + 1 :]:
             try:
                 result = handler(event)
                 if result is not None and inspect.isawaitable(result):
                     await result
-            except Exception:
-                self._failed(handler, event)
+            except Exception as exc:
+                self._failed(handler, event, exc)
 
-    def _failed(self, handler: Handler, event: Any) -> None:
-        """Log the running exception of ``handler`` (call inside ``except``) and count it."""
+    def handles(self, event: Any) -> bool:
+        """True when some handler is registered for ``event``."""
+        return bool(self._select(event))
+
+    def _failed(self, handler: Handler, event: Any, exc: BaseException) -> None:
+        """Log ``handler``'s exception (call inside ``except``), count it, tell the hook."""
         self.handler_errors += 1
         log.exception("notification handler %r for %r raised", handler, _kind_of(event))
+        hook = self.error_hook
+        if hook is not None:
+            try:
+                hook(exc)
+            except Exception:
+                log.exception("the callback-error listener raised")
 
 
 def _is_topic_name(kind: str) -> bool:
@@ -400,6 +486,7 @@ class Channel:
         rollover_timeout: seconds a rollover may take before the old channel is kept.
         clock: monotonic seconds (tests).
         sink: deliver events here instead of the channel's own queue (the hub uses it).
+        listener: a :class:`ChannelListener` (the Java SDK's connection callbacks).
     """
 
     def __init__(
@@ -417,6 +504,7 @@ class Channel:
         rollover_timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         sink: Sink | None = None,
+        listener: ChannelListener | None = None,
     ) -> None:
         self._client = client
         self._backend = RestChannelBackend(client)
@@ -436,6 +524,13 @@ class Channel:
         self._dispatcher = _Dispatcher()
         self._outbox = _Outbox(max_queue, name, tenant)
         self._sink = sink
+        self._listener = listener
+        # whose on() handlers count for on_unhandled_event: ours, or the hub's (set by it)
+        self._handles: Callable[[Any], bool] = self._dispatcher.handles
+        self._last_state: StreamState | None = None
+        self._last_reason: str | None = None
+        if listener is not None:
+            self._dispatcher.error_hook = functools.partial(self._notify, "on_callback_error")
         self._session: NotificationSession | None = None
         self._stream: EventStream | None = None
         self._watchers: set[asyncio.Task[None]] = set()
@@ -689,7 +784,7 @@ class Channel:
         session, stream = self._session, self._stream
         if session is None or stream is None:
             return
-        await stream.execute(Step(actions=[Reconnect("requested", delay=0, gap=True)]))
+        await stream.execute(session.reconnect("requested"))
 
     async def rollover(self, reason: str = "requested") -> None:
         """Move to a new channel without a gap: create it, subscribe the topics, connect,
@@ -765,7 +860,7 @@ class Channel:
     def _new_session(
         self, topics: Iterable[str], channel: NotificationChannel | None
     ) -> NotificationSession:
-        return NotificationSession(
+        session = NotificationSession(
             self._backend,
             topics=topics,
             channel=channel,
@@ -774,6 +869,9 @@ class Channel:
             tenant=self.tenant,
             name=self.name,
         )
+        if self._listener is not None:
+            session.on_connect_failed = self._connect_failed
+        return session
 
     def _new_stream(self, session: NotificationSession) -> EventStream:
         return EventStream(
@@ -816,6 +914,8 @@ class Channel:
         if stream is self._stream and not self._closed:
             self._closed = True
             log.error("%s: notification stream ended: %s", self.name, error)
+            if error is not None:
+                await _settle(self._notify("on_error", error))
             if self._sink is None:
                 self._outbox.finish(error)
             elif error is not None:
@@ -839,6 +939,8 @@ class Channel:
                     self.duplicates_dropped += 1
                     return None
                 overlap.add(key)
+            if self._listener is not None and not self._handles(event):
+                return self._then_deliver(self._notify("on_unhandled_event", event), event)
             return self._deliver_to_app(event)
         current = stream is self._stream
         if type(event) is Drained:  # internal: the answer to a rollover's _drain()
@@ -848,10 +950,76 @@ class Channel:
             return None
         if isinstance(event, StreamStateChanged):
             # a retired or not-yet-current stream's states are internal
-            return self._deliver_to_app(event) if current else None
+            if not current:
+                return None
+            if self._listener is not None:
+                return self._then_deliver(self._state_changed(event), event)
+            return self._deliver_to_app(event)
         if isinstance(event, RolloverRequested) and current and not self._closed:
             self._spawn(self.rollover(event.reason))
+        if self._listener is not None:
+            if isinstance(event, ChannelProblem):
+                return self._then_deliver(self._notify("on_error", event.error), event)
+            if isinstance(event, UnhandledMessage):
+                return self._then_deliver(self._notify("on_unhandled_event", event), event)
         return self._deliver_to_app(event)
+
+    # ----------------------------------------------------------------- listener
+
+    def _notify(self, method: str, *args: Any) -> Awaitable[None] | None:
+        """Call the listener's ``method``; an awaitable when it is async (else None)."""
+        listener = self._listener
+        if listener is None:
+            return None
+        try:
+            result = getattr(listener, method)(*args)
+        except Exception:
+            log.exception("%s: listener %s raised", self.name, method)
+            return None
+        if result is not None and inspect.isawaitable(result):
+            return self._await_listener(method, result)
+        return None
+
+    async def _await_listener(self, method: str, pending: Awaitable[Any]) -> None:
+        try:
+            await pending
+        except Exception:
+            log.exception("%s: listener %s raised", self.name, method)
+
+    def _then_deliver(self, pending: Awaitable[None] | None, event: Any) -> Awaitable[None] | None:
+        """Deliver ``event`` once the listener's call (if async) is done."""
+        if pending is None:
+            return self._deliver_to_app(event)
+        return self._listen_then_deliver(pending, event)
+
+    async def _listen_then_deliver(self, pending: Awaitable[None], event: Any) -> None:
+        await pending
+        await _settle(self._deliver_to_app(event))
+
+    def _state_changed(self, event: StreamStateChanged) -> Awaitable[None] | None:
+        """Listener calls for a state change of the current stream (one awaitable)."""
+        state, previous = event.state, self._last_state
+        self._last_state, self._last_reason = state, event.reason
+        calls = [self._notify("on_state_changed", state, event.reason)]
+        if state is StreamState.CONNECTED:
+            calls.append(self._notify("on_connected"))
+        elif previous is StreamState.CONNECTED:
+            session = self._session
+            by_server = session.closed_by_server if session is not None else False
+            calls.append(self._notify("on_disconnected", by_server))
+        waiting = [c for c in calls if c is not None]
+        return _in_order(waiting) if waiting else None
+
+    def _connect_failed(self, attempts: int) -> None:
+        """A session hook: an attempt starts after ``attempts`` failed ones."""
+        reason = self._last_reason or "the connection attempt failed"
+        error = ConnectionFailure(
+            REASON.InvalidHandshake,
+            f"connecting channel {self.id} failed ({attempts} attempt(s)): {reason}",
+        )
+        pending = self._notify("on_connect_error", error)
+        if pending is not None:
+            self._spawn(pending)
 
     def _deliver_to_app(self, event: Any) -> Awaitable[None] | None:
         """Our handlers, then the hub (``sink``) or our queue; None when nothing waits."""
@@ -943,7 +1111,8 @@ class NotificationHub:
         combine: pack topics with a shared prefix into combined topics (≤ 200 characters).
         combined_counts_as: how the service counts a combined topic toward the cap:
             ``"expanded"`` (each part, the safe default) or ``"one"``.
-        settings, reconnect, ignore_errors, max_queue, clock: passed to each :class:`Channel`.
+        settings, reconnect, ignore_errors, max_queue, clock, listener: passed to each
+            :class:`Channel` (a listener hears every channel of the hub).
         name, tenant: prefix of the channels' stream names; org id for events.
     """
 
@@ -962,6 +1131,7 @@ class NotificationHub:
         tenant: str = "",
         max_queue: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        listener: ChannelListener | None = None,
     ) -> None:
         if max_topics_per_channel < 1 or max_channels < 1:
             raise UsageError("max_topics_per_channel and max_channels must be >= 1")
@@ -978,11 +1148,14 @@ class NotificationHub:
             "ignore_errors": ignore_errors,
             "tenant": tenant,
             "clock": clock,
+            "listener": listener,
         }
         self.name = name
         self._slots: list[_Slot] = []
         self._where: dict[str, _Slot] = {}  # expanded topic -> slot
         self._dispatcher = _Dispatcher()
+        if listener is not None:
+            self._dispatcher.error_hook = functools.partial(_call_listener, listener)
         self._outbox = _Outbox(max_queue, name, tenant)
         self._lock = asyncio.Lock()
         self._closed = False
@@ -1091,6 +1264,7 @@ class NotificationHub:
                 sink=self._deliver,
                 **self._channel_options,
             )
+            channel._handles = self._dispatcher.handles
             slot = _Slot(channel)
             self._slots.append(slot)
             await channel.open()

@@ -502,6 +502,13 @@ class NotificationSession:
         self._ids = itertools.count(1)
         self._id_prefix = secrets.token_hex(4)
         self.heartbeats = 0
+        self.closed_by_server = False
+        """Whether the last socket was ended by the service (or the network), not by us."""
+        self.failed_attempts = 0
+        """Connection attempts that failed since the last open socket."""
+        self.on_connect_failed: Callable[[int], None] | None = None
+        """Called (with :attr:`failed_attempts`) when an attempt starts after a failed one."""
+        self._attempting = False
         if channel is not None:
             self._adopt(channel)
 
@@ -547,6 +554,16 @@ class NotificationSession:
         credentials after a revocation; a new channel when the old one is gone, expired or
         was taken over; topics applied by REST before the socket opens)."""
         backend = self.backend
+        if self._attempting:
+            # The previous attempt never opened a socket (REST or handshake failure).
+            self.failed_attempts += 1
+            hook = self.on_connect_failed
+            if hook is not None:
+                try:
+                    hook(self.failed_attempts)
+                except Exception:
+                    log.exception("%s: on_connect_failed hook raised", self.name)
+        self._attempting = True
         if self._need_token:
             await backend.renew_credentials()
             self._need_token = False
@@ -577,6 +594,8 @@ class NotificationSession:
         step = Step()
         self._connect_pending = False
         self._failed_connects = 0
+        self._attempting = False
+        self.failed_attempts = 0
         self._connected = True
         self._reconnect = None
         self._last_frame = now
@@ -690,6 +709,9 @@ class NotificationSession:
         reconnect already asked for, a new channel, or a plain reconnect."""
         step = Step()
         was_connected = self._connected
+        # The service closed (or the network dropped) it unless we asked: a reconnect of
+        # ours (watchdog, Channel.reconnect) or a retirement (rollover, close).
+        self.closed_by_server = was_connected and not self._retired and self._reconnect is None
         self._connected = False
         self._pending.clear()
         self._pong_deadline = None
@@ -789,6 +811,10 @@ class NotificationSession:
         """Record topics removed by REST."""
         for topic in topics:
             self.topics.pop(topic, None)
+
+    def reconnect(self, reason: str = "requested") -> Step:
+        """Drop the socket and connect again at once (a gap: events may be missed)."""
+        return self._ask_reconnect(Step(), reason, delay=0)
 
     def drain(self, now: float) -> Step:
         """Ping, and deliver :class:`Drained` once the ``pong`` comes back: the service

@@ -12,13 +12,13 @@ import pytest
 
 from cxkit.emulator.server import EmulatorServer
 from cxkit.errors import SubscriptionError
-from cxkit.events import StreamGap
+from cxkit.events import StreamGap, StreamState
 from cxkit.genesys import topics
 from cxkit.genesys.client import GenesysClient
 from cxkit.genesys.events import PresenceBody, RoutingStatusBody, TopicEvent
-from cxkit.genesys.exceptions import ReceiveFailure
+from cxkit.genesys.exceptions import ChannelException, ConnectionFailure, ReceiveFailure
 from cxkit.genesys.models import NotificationChannel
-from cxkit.genesys.notifications import Channel, NotificationHub
+from cxkit.genesys.notifications import Channel, ChannelListener, NotificationHub
 from cxkit.genesys.protocol import (
     ChannelProblem,
     ChannelReplaced,
@@ -512,3 +512,96 @@ async def test_idle_close_reconnects_and_pings_prevent_it() -> None:
                     assert channel.stream is not None and channel.stream.stats.reconnects == 0
     finally:
         await emu.stop()
+
+
+class Recorder(ChannelListener):
+    """Records every listener call (some sync, some async, as apps write them)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.changed = asyncio.Event()
+
+    def _add(self, name: str, value: Any = None) -> None:
+        self.calls.append((name, value))
+        self.changed.set()
+
+    def on_state_changed(self, state: StreamState, reason: str | None) -> None:
+        self._add("state", state)
+
+    async def on_connected(self) -> None:
+        await asyncio.sleep(0)
+        self._add("connected")
+
+    def on_connect_error(self, error: ChannelException) -> None:
+        self._add("connect_error", error)
+
+    def on_disconnected(self, closed_by_server: bool) -> None:
+        self._add("disconnected", closed_by_server)
+
+    async def on_error(self, error: BaseException) -> None:
+        self._add("error", error)
+
+    def on_callback_error(self, error: BaseException) -> None:
+        self._add("callback_error", error)
+
+    def on_unhandled_event(self, event: Any) -> None:
+        self._add("unhandled", event)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+    async def wait_for(self, name: str, count: int = 1) -> list[Any]:
+        async def wait() -> list[Any]:
+            while self.names().count(name) < count:
+                self.changed.clear()
+                await self.changed.wait()
+            return [value for n, value in self.calls if n == name]
+
+        return await asyncio.wait_for(wait(), 5)
+
+
+async def test_listener_callbacks_mirror_the_java_sdk(client: GenesysClient, admin: Admin) -> None:
+    uid = await first_user(admin)
+    presence, routing = topics.user_presence(uid), topics.user_routing_status(uid)
+    listener = Recorder()
+    channel = Channel(client, [presence, routing], reconnect=FAST_RECONNECT, listener=listener)
+
+    def broken(event: Any) -> None:
+        raise RuntimeError("app bug")
+
+    channel.on("v2.users.{id}.presence", broken)
+    async with channel:
+        await listener.wait_for("connected")
+        assert listener.names()[:3] == ["state", "state", "connected"]
+        assert [v for n, v in listener.calls if n == "state"] == [
+            StreamState.CONNECTING,
+            StreamState.CONNECTED,
+        ]
+        await admin("set_presence", {"user_id": uid, "presence": "Busy"})  # handler raises
+        (error,) = await listener.wait_for("callback_error")
+        assert str(error) == "app bug"
+        await admin("set_routing_status", {"user_id": uid, "status": "IDLE"})  # no handler
+        (unhandled,) = await listener.wait_for("unhandled")
+        assert unhandled.topic == routing
+        await admin("emit_raw", {"frame": "garbage", "channel_id": channel.id})
+        (problem,) = await listener.wait_for("error")
+        assert isinstance(problem, ReceiveFailure)
+
+        await channel.reconnect()  # we close: not by the server
+        assert (await listener.wait_for("disconnected"))[-1] is False
+        await listener.wait_for("connected", 2)
+
+        session = channel.session
+        assert session is not None and session.channel is not None
+        uri = session.channel.connect_uri or ""
+        async with aiohttp.ClientSession() as http, http.ws_connect(uri):
+            assert (await listener.wait_for("disconnected", 2))[-1] is True  # kicked
+            await listener.wait_for("connected", 3)
+
+        # two refused handshakes: reported as each next attempt starts
+        await admin.fault("^/channels/", 503, count=2)
+        await channel.reconnect()
+        errors = await listener.wait_for("connect_error", 2)
+        assert all(isinstance(e, ConnectionFailure) for e in errors)
+        assert "2 attempt(s)" in str(errors[-1].message)
+        await listener.wait_for("connected", 4)
