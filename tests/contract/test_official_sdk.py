@@ -128,6 +128,10 @@ def drive_sdk(sdk: Any, base_url: str) -> dict[str, Any]:
     states = [analytics.get_analytics_conversations_details_job(job.job_id).state for _ in range(3)]
     job_results = analytics.get_analytics_conversations_details_job_results(job.job_id)
 
+    user_query = sdk.UserDetailsQuery()
+    user_query.interval = "2023-01-01T00:00:00.000Z/2024-01-01T00:00:00.000Z"
+    user_details = analytics.post_analytics_users_details_query(user_query)
+
     usage = sdk.UsageApi(client)
     usage_query = sdk.ApiUsageOrganizationQuery()
     usage_query.interval = "2023-01-01T00:00:00.000Z/2024-01-01T00:00:00.000Z"
@@ -158,6 +162,7 @@ def drive_sdk(sdk: Any, base_url: str) -> dict[str, Any]:
         "states": states,
         "job_results": job_results,
         "usage_results": usage_results,
+        "user_details": user_details,
     }
 
 
@@ -218,6 +223,11 @@ async def test_official_sdk_token_users_queues_and_channels(sdk: Any, emu: Emula
     assert conversation.conversation_id == conversation_id
     agent = next(p for p in conversation.participants if p.purpose == "agent")
     assert agent.user_id == USER.user_id and agent.sessions[0].segments
+    details = {d.user_id: d for d in got["user_details"].user_details}
+    assert got["user_details"].total_hits == len(details) == 12
+    routing = [r.routing_status for r in details[USER.user_id].routing_status]
+    assert routing == ["OFF_QUEUE", "IDLE", "INTERACTING", "IDLE"]  # the answered, ended call
+    assert details[USER.user_id].primary_presence[0].system_presence == "AVAILABLE"
     rows = {r.template_uri: r for r in got["usage_results"].results}
     assert got["usage_results"].query_status == "Complete"
     assert rows["api/v2/users"].status200 >= 1 and rows["api/v2/users"].date.year == 2023

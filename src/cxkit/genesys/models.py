@@ -33,8 +33,12 @@ __all__ = [
     "AnalyticsConversationQueryResponse",
     "AnalyticsJobResults",
     "AnalyticsParticipant",
+    "AnalyticsRoutingStatusRecord",
     "AnalyticsSegment",
     "AnalyticsSession",
+    "AnalyticsUserDetail",
+    "AnalyticsUserDetailsQueryResponse",
+    "AnalyticsUserPresenceRecord",
     "AsyncQueryResponse",
     "AsyncQueryStatus",
     "AvailableTopic",
@@ -562,6 +566,40 @@ class AnalyticsConversationQueryResponse(GenesysModel):
     """``POST /api/v2/analytics/conversations/details/query``."""
 
     conversations: list[AnalyticsConversation] = msgspec.field(default_factory=list)
+    aggregations: Any = None
+    total_hits: int | None = None
+
+
+class AnalyticsUserPresenceRecord(GenesysModel):
+    """One presence period of a user (``systemPresence`` is UPPERCASE here, e.g.
+    ``ON_QUEUE``); ``end_time`` is None while it lasts."""
+
+    start_time: dt.datetime | None = None
+    end_time: dt.datetime | None = None
+    system_presence: str | None = None
+    organization_presence_id: str | None = None
+
+
+class AnalyticsRoutingStatusRecord(GenesysModel):
+    """One routing-status period of a user."""
+
+    start_time: dt.datetime | None = None
+    end_time: dt.datetime | None = None
+    routing_status: str | None = None
+
+
+class AnalyticsUserDetail(GenesysModel):
+    """A user's presence and routing-status periods in the queried interval."""
+
+    user_id: str | None = None
+    primary_presence: list[AnalyticsUserPresenceRecord] = msgspec.field(default_factory=list)
+    routing_status: list[AnalyticsRoutingStatusRecord] = msgspec.field(default_factory=list)
+
+
+class AnalyticsUserDetailsQueryResponse(GenesysModel):
+    """``POST /api/v2/analytics/users/details/query``."""
+
+    user_details: list[AnalyticsUserDetail] = msgspec.field(default_factory=list)
     aggregations: Any = None
     total_hits: int | None = None
 

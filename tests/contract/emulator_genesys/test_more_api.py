@@ -355,3 +355,49 @@ async def test_endless_cursor_pages_switch(gc: Genesys) -> None:
         uris.add(page["nextUri"])
         page = await gc.ok("GET", "/teams", params=query_of(page["nextUri"]))
         assert page["entities"] == []
+
+
+async def test_users_details_query_reports_presence_and_routing_periods(gc: Genesys) -> None:
+    state = await gc.admin("state")
+    uid = state["users"][0]["id"]
+    await gc.advance(60)
+    await gc.admin("set_presence", {"user_id": uid, "presence": "On Queue"})  # + IDLE
+    await gc.advance(30)
+    await gc.admin("set_presence", {"user_id": uid, "presence": "Busy"})  # + OFF_QUEUE
+    await gc.advance(10)
+    query = {
+        "interval": INTERVAL,
+        "userFilters": [{"type": "or", "predicates": [{"dimension": "userId", "value": uid}]}],
+    }
+    body = await gc.ok("POST", "/analytics/users/details/query", json_body=query)
+    assert body["totalHits"] == 1
+    (detail,) = body["userDetails"]
+    assert detail["userId"] == uid
+    presences = [(p["systemPresence"], "endTime" in p) for p in detail["primaryPresence"]]
+    assert presences == [("AVAILABLE", True), ("ON_QUEUE", True), ("BUSY", False)]
+    on_queue = detail["primaryPresence"][1]
+    assert on_queue["startTime"].endswith("Z") and on_queue["organizationPresenceId"]
+    statuses = [r["routingStatus"] for r in detail["routingStatus"]]
+    assert statuses == ["OFF_QUEUE", "IDLE", "OFF_QUEUE"]
+    assert detail["routingStatus"][1]["endTime"] == on_queue["endTime"]
+
+    # filters keep matching periods only; users with none left are not listed
+    only_idle = {**query, "routingStatusFilters": [{"predicates": [
+        {"dimension": "routingStatus", "value": "IDLE"}]}]}  # fmt: skip
+    (idle,) = (await gc.ok("POST", "/analytics/users/details/query", json_body=only_idle))[
+        "userDetails"
+    ]
+    assert [r["routingStatus"] for r in idle["routingStatus"]] == ["IDLE"]
+    everyone = await gc.ok(
+        "POST",
+        "/analytics/users/details/query",
+        json_body={"interval": INTERVAL, "paging": {"pageSize": 5, "pageNumber": 3}},
+    )
+    assert everyone["totalHits"] == len(state["users"])
+    assert len(everyone["userDetails"]) == len(state["users"]) - 10
+    old = "2000-01-01T00:00:00.000Z/2000-01-02T00:00:00.000Z"  # before anything happened
+    empty = await gc.ok("POST", "/analytics/users/details/query", json_body={"interval": old})
+    assert empty == {"totalHits": 0}
+    for bad, code in (({}, "bad.request"), ({"interval": "yesterday"}, "invalid.date")):
+        status, answer, _ = await gc.call("POST", "/analytics/users/details/query", json_body=bad)
+        assert (status, answer["code"]) == (400, code)

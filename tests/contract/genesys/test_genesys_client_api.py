@@ -256,6 +256,26 @@ async def test_analytics_queries(client: GenesysClient, admin: Admin) -> None:
     assert len({c.conversation_id for c in conversations}) == len(conversations)
 
 
+async def test_users_details_are_typed_and_paged(client: GenesysClient, admin: Admin) -> None:
+    state = await admin.state()
+    uid = state["users"][0]["id"]
+    await admin("set_routing_status", {"user_id": uid, "status": "IDLE"})
+    query: dict[str, Any] = {"interval": "2000-01-01T00:00:00.000Z/2100-01-01T00:00:00.000Z"}
+    pager = client.analytics.iter_user_details(query, page_size=5)
+    details = await pager.collect()
+    assert sorted(d.user_id or "" for d in details) == sorted(u["id"] for u in state["users"])
+    assert pager.pages_fetched == 3
+    mine = next(d for d in details if d.user_id == uid)
+    assert [r.routing_status for r in mine.routing_status] == ["OFF_QUEUE", "IDLE"]
+    assert mine.routing_status[0].end_time == mine.routing_status[1].start_time
+    assert mine.routing_status[1].end_time is None
+    assert mine.primary_presence[-1].system_presence == "ON_QUEUE"
+    one = await client.analytics.user_details(
+        {**query, "userFilters": [{"predicates": [{"dimension": "userId", "value": uid}]}]}
+    )
+    assert one.total_hits == 1 and [d.user_id for d in one.user_details] == [uid]
+
+
 async def test_any_endpoint_by_method_and_path(client: GenesysClient) -> None:
     body = await client.call("GET", "/api/v2/users", params={"pageSize": 1, "expand": ["presence"]})
     assert isinstance(body, dict) and len(body["entities"]) == 1

@@ -23,6 +23,7 @@ __all__ = [
     "matching_conversations",
     "observation_metrics",
     "queue_observation_query",
+    "user_details_query",
 ]
 
 DEFAULT_OBSERVATION_METRICS: Final = (
@@ -412,3 +413,81 @@ def conversation_aggregates_query(state: OrgState, body: Any) -> dict[str, Any]:
             {"group": dict(key), "data": [{"interval": body["interval"], "metrics": rows}]}
         )
     return {"results": results}
+
+
+# --------------------------------------------------------------------------- user details
+
+
+def _overlaps(start: float, end: float | None, low: float, high: float) -> bool:
+    return start < high and (end is None or end > low)
+
+
+def _period(start: float, end: float | None, fields: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {"startTime": iso(start)}
+    if end is not None:
+        row["endTime"] = iso(end)
+    row.update(fields)
+    return row
+
+
+def user_details_query(state: OrgState, body: Any) -> dict[str, Any]:
+    """UserDetailsQuery -> AnalyticsUserDetailsQueryResponse ``{userDetails?, totalHits}``:
+    each user's presence periods (``primaryPresence``) and routing-status periods
+    (``routingStatus``) that overlap ``interval``. Filters: ``userFilters`` (``userId``),
+    ``presenceFilters`` (``systemPresence``, ``organizationPresenceId``) and
+    ``routingStatusFilters`` (``routingStatus``), each keeping the matching periods; users
+    with no period left are not listed. ``order`` sorts by user id; ``paging`` as the
+    conversation details query."""
+    if not isinstance(body, Mapping):
+        raise bad_request("The request body must be a UserDetailsQuery object")
+    interval = body.get("interval")
+    if not interval:
+        raise bad_request("interval is required")
+    try:
+        low, high = parse_interval(interval)
+    except BadDate:
+        raise ApiError(400, "invalid.date") from None
+    order = body.get("order", "asc")
+    if order not in ("asc", "desc", "unordered"):
+        raise invalid_value("order", order, "asc, desc, unordered")
+    paging = body.get("paging") or {}
+    size, number = paging.get("pageSize", 25), paging.get("pageNumber", 1)
+    if not isinstance(size, int) or not 1 <= size <= 100:
+        raise invalid_value("paging.pageSize", size, "an integer 1-100")
+    if not isinstance(number, int) or number < 1:
+        raise invalid_value("paging.pageNumber", number, "an integer >= 1")
+
+    def holds(key: str, values: Mapping[str, set[str]]) -> bool:
+        return all(_filter_holds(f, values) for f in body.get(key) or [] if isinstance(f, Mapping))
+
+    details = []
+    for user in sorted(state.users.values(), key=lambda u: u.id, reverse=order == "desc"):
+        if user.state != "active" or not holds("userFilters", {"userId": {user.id}}):
+            continue
+        presences = []
+        for start, end, presence_id in state.presence_periods(user):
+            definition = state.presences.get(presence_id)
+            system = definition.system_presence if definition else "OFFLINE"
+            values = {"systemPresence": {system}, "organizationPresenceId": {presence_id}}
+            if _overlaps(start, end, low, high) and holds("presenceFilters", values):
+                fields = {"systemPresence": system, "organizationPresenceId": presence_id}
+                presences.append(_period(start, end, fields))
+        statuses = []
+        for start, end, status in state.routing_periods(user):
+            values = {"routingStatus": {status}}
+            if _overlaps(start, end, low, high) and holds("routingStatusFilters", values):
+                statuses.append(_period(start, end, {"routingStatus": status}))
+        if not presences and not statuses:
+            continue
+        row: dict[str, Any] = {"userId": user.id}
+        if presences:
+            row["primaryPresence"] = presences
+        if statuses:
+            row["routingStatus"] = statuses
+        details.append(row)
+    first = (number - 1) * size
+    page = details[first : first + size]
+    answer: dict[str, Any] = {"totalHits": len(details)}
+    if page:
+        answer["userDetails"] = page
+    return answer

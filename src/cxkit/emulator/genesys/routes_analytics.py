@@ -11,6 +11,7 @@ from cxkit.emulator.genesys.analytics import (
     conversation_details_query,
     matching_conversations,
     queue_observation_query,
+    user_details_query,
 )
 from cxkit.emulator.genesys.api import json_body, json_response
 from cxkit.emulator.genesys.errors import not_found
@@ -34,6 +35,7 @@ class AnalyticsRoutes:
             web.post("/analytics/queues/observations/query", self.observations),
             web.post("/analytics/conversations/details/query", self.details_query),
             web.post("/analytics/conversations/aggregates/query", self.aggregates_query),
+            web.post("/analytics/users/details/query", self.users_details_query),
             web.post(_JOBS, self.submit_job),
             web.get(f"{_JOBS}/availability", self.availability),
             web.get(f"{_JOBS}/{{job_id}}", self.job_status),
@@ -60,6 +62,11 @@ class AnalyticsRoutes:
         """``POST /api/v2/analytics/conversations/aggregates/query``."""
         body = await json_body(request)
         return json_response(conversation_aggregates_query(self.rt.state, body))
+
+    async def users_details_query(self, request: web.Request) -> web.Response:
+        """``POST /api/v2/analytics/users/details/query``."""
+        body = await json_body(request)
+        return json_response(user_details_query(self.rt.state, body))
 
     async def details(self, request: web.Request) -> web.Response:
         """``GET /api/v2/analytics/conversations/{conversationId}/details``."""

@@ -52,6 +52,9 @@ class StateError(Exception):
         self.entity = entity  # user | queue | conversation | presence | participant
 
 
+_PERIODS_PER_USER: Final = 1_000  # presence / routing periods kept per user
+
+
 class OrgState:
     """One org's users, presence definitions, queues and conversations."""
 
@@ -79,6 +82,12 @@ class OrgState:
         self._ended: deque[str] = deque()
         self._history = history
         self._observers: list[Observer] = []
+        # Finished presence / routing-status periods per user, (start, end, value) with the
+        # presence definition id or the status, for the users details query. The current
+        # period is the user's own state (presence_since / routing_started).
+        self.presence_log: dict[str, deque[tuple[float, float, str]]] = {}
+        self.routing_log: dict[str, deque[tuple[float, float, str]]] = {}
+        self.presence_since: dict[str, float] = {}
 
     # ------------------------------------------------------------------ observers
 
@@ -220,6 +229,12 @@ class OrgState:
         presence_changed = presence_id is not None or message is not _UNSET
         routing_changed = routing is not None and routing != user.routing_status
         self._count(user, -1)
+        if presence_id is not None and presence_id != user.presence_id:
+            since = self.presence_since.get(user.id, user.presence_modified)
+            self._log(self.presence_log, user.id, (since, now, user.presence_id))
+            self.presence_since[user.id] = now
+        if routing_changed:
+            self._log(self.routing_log, user.id, (user.routing_started, now, user.routing_status))
         if presence_id is not None:
             user.presence_id = presence_id
         if message is not _UNSET:
@@ -238,6 +253,27 @@ class OrgState:
             self._emit(ActivityChanged(user))
             for qid in user.active_queue_ids():
                 self._emit(QueueStatsChanged(self.queues[qid]))
+
+    def _log(
+        self,
+        logs: dict[str, deque[tuple[float, float, str]]],
+        user_id: str,
+        period: tuple[float, float, str],
+    ) -> None:
+        log = logs.get(user_id)
+        if log is None:
+            log = logs[user_id] = deque(maxlen=_PERIODS_PER_USER)
+        log.append(period)
+
+    def presence_periods(self, user: User) -> list[tuple[float, float | None, str]]:
+        """The user's presence periods, oldest first; the current one ends with None."""
+        current = (self.presence_since.get(user.id, user.presence_modified), None, user.presence_id)
+        return [*self.presence_log.get(user.id, ()), current]
+
+    def routing_periods(self, user: User) -> list[tuple[float, float | None, str]]:
+        """The user's routing-status periods, oldest first; the current one ends with None."""
+        current = (user.routing_started, None, user.routing_status)
+        return [*self.routing_log.get(user.id, ()), current]
 
     def set_user_presence(self, user_id: str, presence: str, *, message: object = _UNSET) -> User:
         """Set a user's presence (id, system presence or label). Going On Queue makes an

@@ -1,4 +1,5 @@
-"""Analytics: queue observations, conversation details (query, async jobs), aggregates."""
+"""Analytics: queue observations, conversation details (query, async jobs), aggregates,
+users details (presence and routing-status periods)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,24 @@ from cxkit.genesys.models import (
     AnalyticsConversation,
     AnalyticsConversationQueryResponse,
     AnalyticsJobResults,
+    AnalyticsUserDetail,
+    AnalyticsUserDetailsQueryResponse,
     AsyncQueryResponse,
     AsyncQueryStatus,
     ConversationAggregateQueryResponse,
     QueueObservationQueryResponse,
 )
-from cxkit.genesys.paging import AnalyticsPaginator, Paginator
+from cxkit.genesys.paging import AnalyticsPaginator, BodyPaginator, Paginator
 
 __all__ = ["AnalyticsAPI", "AnalyticsJobFailed"]
 
 _JOBS: Final = "/api/v2/analytics/conversations/details/jobs"
+_USERS_DETAILS: Final = "/api/v2/analytics/users/details/query"
 _DONE: Final = frozenset({"FULFILLED", "FAILED", "CANCELLED", "EXPIRED"})
+
+
+def _user_details(page: AnalyticsUserDetailsQueryResponse) -> list[AnalyticsUserDetail]:
+    return page.user_details
 
 
 class AnalyticsJobFailed(APIStatusError):
@@ -83,6 +91,28 @@ class AnalyticsAPI(Resource):
             "/api/v2/analytics/conversations/aggregates/query",
             ConversationAggregateQueryResponse,
             json=query,
+        )
+
+    async def user_details(self, query: Any) -> AnalyticsUserDetailsQueryResponse:
+        """``POST /api/v2/analytics/users/details/query``: users' presence and routing-status
+        periods. ``query``: ``{"interval": "<start>/<end>", "userFilters": [...],
+        "paging": {"pageSize": 25, "pageNumber": 1}}``."""
+        return await self._client.call(
+            "POST", _USERS_DETAILS, AnalyticsUserDetailsQueryResponse, json=query
+        )
+
+    def iter_user_details(
+        self, query: Any, *, page_size: int = 100
+    ) -> BodyPaginator[AnalyticsUserDetail]:
+        """Every user detail matching ``query``, page after page (``paging`` in the body)."""
+        return BodyPaginator(
+            self._client,
+            _USERS_DETAILS,
+            query,
+            AnalyticsUserDetailsQueryResponse,
+            page_size=page_size,
+            items=_user_details,
+            paging_key="paging",
         )
 
     # ----------------------------------------------------------------- async jobs
