@@ -367,6 +367,28 @@ async def test_hub_shards_2500_topics_over_channels(emu: EmulatorServer, admin: 
             await small.subscribe(wanted[:11])
 
 
+async def test_combined_topics_save_slots_when_the_service_counts_them_once(
+    admin: Admin, emu: EmulatorServer
+) -> None:
+    await admin("configure", {"combined_topic_counting": "combined"})
+    users = [str(uuid.UUID(int=i)) for i in range(1500)]
+    wanted = [t for u in users for t in (topics.user_presence(u), topics.user_routing_status(u))]
+    async with (
+        emulator_client(emu) as gc,
+        NotificationHub(gc, combined_counts_as="one") as hub,
+    ):
+        await asyncio.wait_for(hub.subscribe(wanted), 20)
+        # 3,000 topics in 1,500 combined ones: 2 channels instead of 3
+        assert len(hub.topics) == 3000 and len(hub.channels) == 2
+        remote = [c for c in (await admin.state())["channels"] if c["topics"]]
+        assert sorted(len(c["topics"]) for c in remote) == [1000, 2000]  # expanded topics
+        events = aiter(hub)
+        target = topics.user_routing_status(users[1234])
+        await admin("emit", {"topic": target, "body": {"routingStatus": {"status": "IDLE"}}})
+        event = await next_matching(events, topic_event(target))
+        assert event.channel_id == hub.channel_of(target).id  # type: ignore[union-attr]
+
+
 async def test_hub_combines_topics_of_one_user(client: GenesysClient, admin: Admin) -> None:
     uid = await first_user(admin)
     async with NotificationHub(client) as hub:
