@@ -18,7 +18,6 @@ Two ways to make the floor busy, picked automatically:
 
 from __future__ import annotations
 
-import dataclasses
 import errno
 import json
 from collections.abc import Mapping, Sequence
@@ -65,10 +64,16 @@ class Activity:
 
 
 def supports_simulation() -> bool:
-    """True when the emulator can run a :mod:`cxkit.sim` center."""
-    from cxkit.emulator.config import EmulatorConfig
+    """True when every default vendor plugin is a view of the :mod:`cxkit.sim` center
+    (each declares ``SUPPORTS_SIMULATION = True`` in its package)."""
+    import importlib
 
-    return any(f.name == "simulation" for f in dataclasses.fields(EmulatorConfig))
+    from cxkit.emulator.app import DEFAULT_VENDORS
+
+    return all(
+        getattr(importlib.import_module(f"cxkit.emulator.{vendor}"), "SUPPORTS_SIMULATION", False)
+        for vendor in DEFAULT_VENDORS
+    )
 
 
 def _simulation(activity: Activity) -> Any:

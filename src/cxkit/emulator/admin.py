@@ -14,6 +14,10 @@ POST     /_emulator/ws/drop              ``{vendor?, user?, code?}`` drop socket
 POST     /_emulator/ws/pongs             ``{vendor?, enabled}`` stop / resume ping answers
 GET      /_emulator/clock                ``{now, monotonic, offset, frozen}``
 POST     /_emulator/clock/advance        ``{seconds}`` move the emulator clock forward
+GET      /_emulator/sim                  the simulated center's truth (queues, agents)
+POST     /_emulator/sim/speed            ``{speed}`` simulated seconds per clock second
+POST     /_emulator/sim/offer            ``{queue}`` offer one call to a queue now
+POST     /_emulator/sim/agent            ``{agent, action, reason?}`` an agent's action
 POST     /_emulator/{vendor}/{command}   the vendor plugin's own admin command
 =======  ==============================  ================================================
 
@@ -36,6 +40,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from cxkit.emulator.context import CoreContext, VendorPlugin
+from cxkit.emulator.simhost import AGENT_ACTIONS, SimHost
 from cxkit.errors import ConfigError, UsageError
 
 __all__ = ["ADMIN_PREFIX", "build_info", "setup_admin"]
@@ -44,7 +49,20 @@ log = logging.getLogger("cxkit.emulator")
 
 ADMIN_PREFIX: Final = "/_emulator"
 _FIXED_PATHS: Final = frozenset(
-    {"info", "reset", "faults", "ws", "ws/drop", "ws/pongs", "clock", "clock/advance"}
+    {
+        "info",
+        "reset",
+        "faults",
+        "ws",
+        "ws/drop",
+        "ws/pongs",
+        "clock",
+        "clock/advance",
+        "sim",
+        "sim/speed",
+        "sim/offer",
+        "sim/agent",
+    }
 )
 
 
@@ -227,6 +245,56 @@ def setup_admin(
             return web.json_response(state, status=500)
         return web.json_response(state)
 
+    def simulation() -> SimHost:
+        host = ctx.simulation
+        if host is None:
+            raise AdminError(
+                404, "this emulator runs no simulated center (start it with a simulation)"
+            )
+        return host
+
+    async def get_sim(request: web.Request) -> web.StreamResponse:
+        return web.json_response(simulation().truth())
+
+    async def set_sim_speed(request: web.Request) -> web.StreamResponse:
+        host = simulation()
+        body = await _body(request)
+        _reject_unknown(body, {"speed"})
+        if "speed" not in body:
+            raise AdminError(400, "speed is required", field="speed")
+        host.speed = body["speed"]
+        return web.json_response({"speed": host.speed, "now": host.sim.now})
+
+    async def sim_offer(request: web.Request) -> web.StreamResponse:
+        host = simulation()
+        body = await _body(request)
+        _reject_unknown(body, {"queue"})
+        queue = _optional_str(body, "queue")
+        if not queue:
+            raise AdminError(400, "queue is required (an id or a name)", field="queue")
+        call_id = await host.offer_call(queue)
+        return web.json_response({"call_id": call_id, "queue_id": host.find_queue(queue)})
+
+    async def sim_agent(request: web.Request) -> web.StreamResponse:
+        host = simulation()
+        body = await _body(request)
+        _reject_unknown(body, {"agent", "action", "reason"})
+        agent = _optional_str(body, "agent")
+        if not agent:
+            raise AdminError(
+                400, "agent is required (an id, a username or an email)", field="agent"
+            )
+        action = _optional_str(body, "action")
+        if action not in AGENT_ACTIONS:
+            raise AdminError(
+                400, f"action must be one of {', '.join(AGENT_ACTIONS)}", field="action"
+            )
+        agent_id = await host.agent_action(agent, action, _optional_str(body, "reason"))
+        snapshot = host.sim.agent_snapshot(agent_id)
+        return web.json_response(
+            {"agent_id": agent_id, "state": snapshot.state.value, "reason": snapshot.reason}
+        )
+
     async def vendor_command(request: web.Request) -> web.StreamResponse:
         vendor = request.match_info["vendor"]
         command = request.match_info["command"]
@@ -261,6 +329,10 @@ def setup_admin(
         ("POST", f"{p}/ws/pongs", set_pongs),
         ("GET", f"{p}/clock", get_clock),
         ("POST", f"{p}/clock/advance", advance_clock),
+        ("GET", f"{p}/sim", get_sim),
+        ("POST", f"{p}/sim/speed", set_sim_speed),
+        ("POST", f"{p}/sim/offer", sim_offer),
+        ("POST", f"{p}/sim/agent", sim_agent),
         # after the fixed paths (a vendor named "ws" or "clock" would be shadowed);
         # a command may contain "/" (e.g. "channels/expire")
         ("POST", f"{p}/{{vendor}}/{{command:.+}}", vendor_command),

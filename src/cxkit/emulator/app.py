@@ -96,6 +96,8 @@ def create_app(
         await ctx.sockets.drop(code=1001, message="emulator shutting down", close_timeout=1.0)
 
     app.on_shutdown.append(close_sockets)
+    if ctx.simulation is not None:
+        app.cleanup_ctx.append(ctx.simulation.cleanup_context)
     setup_admin(app, ctx, by_name)
     for plugin in by_name.values():
         plugin.setup(app, ctx)

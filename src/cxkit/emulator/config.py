@@ -12,11 +12,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cxkit.emulator.tenant import DEMO, DemoTenant
 from cxkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cxkit.sim import SimConfig
 
 __all__ = ["EmulatorConfig"]
 
@@ -36,6 +39,11 @@ class EmulatorConfig:
             ``POST /_emulator/clock/advance``, so timestamps in answers are deterministic.
         vendor_options: per-vendor switches, ``{"five9": {...}, "genesys": {...}}``; each
             plugin documents and validates its own keys.
+        simulation: a simulated contact center (:class:`cxkit.sim.SimConfig`) that drives
+            every vendor plugin from one truth (see :mod:`cxkit.emulator.simhost`); None:
+            each plugin runs its own small scripted tenant.
+        speed: simulated seconds per clock second for ``simulation`` (0 pauses).
+        sim_interval: seconds between the simulation's background ticks.
     """
 
     tenant: DemoTenant = DEMO
@@ -46,6 +54,9 @@ class EmulatorConfig:
     vendor_options: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    simulation: SimConfig | None = None
+    speed: float = 1.0
+    sim_interval: float = 0.1
 
     def __post_init__(self) -> None:
         if not isinstance(self.tenant, DemoTenant):
@@ -74,6 +85,24 @@ class EmulatorConfig:
             raise ConfigError.bad_value(
                 "emulator.vendor_options", self.vendor_options, "a mapping of vendor -> mapping"
             )
+        if self.simulation is not None:
+            from cxkit.sim import SimConfig  # not at import time: the CLI's --help stays fast
+
+            if not isinstance(self.simulation, SimConfig):
+                raise ConfigError.bad_value(
+                    "emulator.simulation", self.simulation, "a cxkit.sim.SimConfig or None"
+                )
+        for key in ("speed", "sim_interval"):
+            value = getattr(self, key)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+                or (key == "sim_interval" and value == 0)
+            ):
+                allowed = "a number >= 0 (0 pauses)" if key == "speed" else "seconds > 0"
+                raise ConfigError.bad_value(f"emulator.{key}", value, allowed)
         frozen: dict[str, Mapping[str, Any]] = {}
         for vendor, options in self.vendor_options.items():
             if not isinstance(vendor, str) or not isinstance(options, Mapping):

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from cxkit.emulator.config import EmulatorConfig
     from cxkit.emulator.faults import FaultInjector
+    from cxkit.emulator.simhost import SimHost
 
 __all__ = [
     "CoreContext",
@@ -102,6 +103,12 @@ class EmulatorContext(Protocol):
         """Call ``callback(seconds)`` after ``POST /_emulator/clock/advance`` moved the clock,
         so a plugin can expire what is now due (tokens, channels) without waiting for the
         next request. The callback may be a coroutine function."""
+        ...
+
+    @property
+    def simulation(self) -> SimHost | None:
+        """The simulated contact center every plugin is a view of (see
+        :mod:`cxkit.emulator.simhost`), or None when each plugin runs its own script."""
         ...
 
 
@@ -322,6 +329,27 @@ class CoreContext:
         self._pongs: dict[str, bool] = {}
         self._reset_callbacks: list[ResetCallback] = []
         self._clock_callbacks: list[ClockCallback] = []
+        self._simulation: SimHost | None = None
+        if config.simulation is not None:
+            from cxkit.emulator.simhost import SimHost
+
+            host = SimHost(
+                config.simulation,
+                self.clock,
+                speed=config.speed,
+                interval=config.sim_interval,
+            )
+            self._simulation = host
+            # Registered before any plugin's: plugins re-seed from the rebuilt simulation in
+            # their own reset callbacks, and see the simulation already moved on a clock
+            # advance.
+            self._reset_callbacks.append(host.reset)
+            self._clock_callbacks.append(host.advance)
+
+    @property
+    def simulation(self) -> SimHost | None:
+        """The simulated contact center (see :class:`EmulatorContext`)."""
+        return self._simulation
 
     # -- URLs
 
