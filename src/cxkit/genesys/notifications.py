@@ -40,7 +40,15 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -382,29 +390,40 @@ def _kind_of(event: Any) -> str:
 
 
 class _Outbox:
-    """A bounded event queue read by ``async for``; writers wait when it is full
-    (backpressure, nothing dropped) and never block before anyone iterates (then the oldest
-    events make room, and the first reader gets a :class:`cxkit.events.StreamGap` first)."""
+    """The event queue ``async for`` reads.
+
+    While someone iterates it holds at most ``maxsize`` events and writers wait when it is
+    full (backpressure: nothing dropped, the socket is simply not read meanwhile). While
+    nobody iterates (before the first ``async for``, or after the last one ended) writers
+    never wait: the newest ``backlog`` events are kept for a late reader, who gets a
+    :class:`cxkit.events.StreamGap` first when older ones had to make room. The backlog is
+    small on purpose: an app that only uses ``on()`` handlers should not hold (and later
+    free, cache-cold) thousands of events nobody will read.
+    """
 
     __slots__ = (
+        "_backlog",
         "_dropped_since",
         "_items",
         "_maxsize",
         "_readable",
-        "_reading",
+        "_readers",
         "_stream",
         "_tenant",
         "_writable",
         "dropped",
     )
 
-    def __init__(self, maxsize: int, stream: str, tenant: str) -> None:
+    def __init__(self, maxsize: int, stream: str, tenant: str, backlog: int = 256) -> None:
+        if maxsize < 1 or backlog < 0:
+            raise UsageError("max_queue must be >= 1 and backlog >= 0")
         self._items: deque[Any] = deque()
         self._maxsize = maxsize
+        self._backlog = backlog
         self._readable = asyncio.Event()
         self._writable = asyncio.Event()
         self._writable.set()
-        self._reading = False
+        self._readers = 0
         self._stream = stream
         self._tenant = tenant
         self._dropped_since: Any = None
@@ -412,20 +431,25 @@ class _Outbox:
 
     def put_nowait(self, item: Any) -> bool:
         """Queue an event if that needs no wait; False when a reader lags behind (the queue
-        is full) and :meth:`put` must wait for room. Before anyone iterates it never waits:
-        the oldest events make room (an app that only uses handlers must not stall the
-        socket at ``max_queue``)."""
+        is full) and :meth:`put` must wait for room."""
         items = self._items
-        if len(items) >= self._maxsize:
-            if self._reading:
+        if self._readers:
+            if len(items) >= self._maxsize:
                 return False
+        elif len(items) >= self._backlog:
+            if not self._backlog:
+                self._dropped(1)
+                return True
             items.popleft()
-            self.dropped += 1
-            if self._dropped_since is None:
-                self._dropped_since = utcnow()
+            self._dropped(1)
         items.append(item)
         self._readable.set()
         return True
+
+    def _dropped(self, count: int) -> None:
+        self.dropped += count
+        if self._dropped_since is None:
+            self._dropped_since = utcnow()
 
     async def put(self, item: Any) -> None:
         """Queue an event (waits while a reader lags behind: backpressure, nothing lost)."""
@@ -438,33 +462,50 @@ class _Outbox:
         self._items.append(error if error is not None else _END)
         self._readable.set()
 
-    async def iterate(self) -> AsyncIterator[Any]:
-        """Yield events until :meth:`finish`."""
-        self._reading = True
-        if self._dropped_since is not None:
-            since, self._dropped_since = self._dropped_since, None
-            yield StreamGap(
-                vendor="genesys",
-                tenant=self._tenant,
-                occurred_at=utcnow(),
-                stream=self._stream,
-                since=since,
-                until=utcnow(),
-                reason=f"{self.dropped} event(s) dropped before anyone iterated",
-            )
-        while True:
-            while not self._items:
-                self._readable.clear()
-                await self._readable.wait()
-            item = self._items.popleft()
-            self._writable.set()
-            if item is _END:
-                self._items.appendleft(_END)  # later iterators end too
-                return
-            if isinstance(item, BaseException):
-                self._items.appendleft(item)
-                raise item
-            yield item
+    async def iterate(self) -> AsyncGenerator[Any, None]:
+        """Yield events until :meth:`finish`. A reader that leaves early (``break``) stops
+        holding writers back."""
+        self._readers += 1
+        try:
+            if self._dropped_since is not None:
+                since, self._dropped_since = self._dropped_since, None
+                yield StreamGap(
+                    vendor="genesys",
+                    tenant=self._tenant,
+                    occurred_at=utcnow(),
+                    stream=self._stream,
+                    since=since,
+                    until=utcnow(),
+                    reason=f"{self.dropped} event(s) dropped while nobody iterated",
+                )
+            while True:
+                while not self._items:
+                    self._readable.clear()
+                    await self._readable.wait()
+                item = self._items.popleft()
+                self._writable.set()
+                if item is _END:
+                    self._items.appendleft(_END)  # later iterators end too
+                    return
+                if isinstance(item, BaseException):
+                    self._items.appendleft(item)
+                    raise item
+                yield item
+        finally:
+            self._readers -= 1
+            if not self._readers:
+                self._trim()
+                self._writable.set()  # a writer waiting for this reader: go on
+
+    def _trim(self) -> None:
+        """Nobody reads any more: keep the newest ``backlog`` events (and the end mark)."""
+        items = self._items
+        excess = len(items) - self._backlog
+        if excess <= 0 or (items and (items[-1] is _END or isinstance(items[-1], BaseException))):
+            return
+        for _ in range(excess):
+            items.popleft()
+        self._dropped(excess)
 
 
 class Channel:
@@ -483,6 +524,9 @@ class Channel:
             :attr:`rejected` instead of failing the subscription).
         name, tenant: stream name and org id carried by state and gap events.
         max_queue: events buffered for ``async for`` before the socket is read no further.
+        backlog: events kept while nobody iterates (before the first ``async for``: a late
+            reader gets them, after a :class:`~cxkit.events.StreamGap` when older ones were
+            dropped); 0 for apps that only use ``on()`` handlers.
         rollover_timeout: seconds a rollover may take before the old channel is kept.
         clock: monotonic seconds (tests).
         sink: deliver events here instead of the channel's own queue (the hub uses it).
@@ -501,6 +545,7 @@ class Channel:
         name: str = "genesys.notifications",
         tenant: str = "",
         max_queue: int = 10_000,
+        backlog: int = 256,
         rollover_timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         sink: Sink | None = None,
@@ -522,7 +567,7 @@ class Channel:
         self._clock = clock
         self._rollover_timeout = rollover_timeout
         self._dispatcher = _Dispatcher()
-        self._outbox = _Outbox(max_queue, name, tenant)
+        self._outbox = _Outbox(max_queue, name, tenant, backlog)
         self._sink = sink
         self._listener = listener
         # whose on() handlers count for on_unhandled_event: ours, or the hub's (set by it)
@@ -681,8 +726,12 @@ class Channel:
     async def _iterate(self) -> AsyncIterator[Any]:
         if self._session is None and not self._closed:
             await self.open()
-        async for event in self._outbox.iterate():
-            yield event
+        events = self._outbox.iterate()
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()  # now, not when collected: writers stop waiting for us
 
     # ----------------------------------------------------------------- topics
 
@@ -1111,8 +1160,9 @@ class NotificationHub:
         combine: pack topics with a shared prefix into combined topics (≤ 200 characters).
         combined_counts_as: how the service counts a combined topic toward the cap:
             ``"expanded"`` (each part, the safe default) or ``"one"``.
-        settings, reconnect, ignore_errors, max_queue, clock, listener: passed to each
+        settings, reconnect, ignore_errors, clock, listener: passed to each
             :class:`Channel` (a listener hears every channel of the hub).
+        max_queue, backlog: the hub's own event queue (as for :class:`Channel`).
         name, tenant: prefix of the channels' stream names; org id for events.
     """
 
@@ -1130,6 +1180,7 @@ class NotificationHub:
         name: str = "genesys.hub",
         tenant: str = "",
         max_queue: int = 10_000,
+        backlog: int = 256,
         clock: Callable[[], float] = time.monotonic,
         listener: ChannelListener | None = None,
     ) -> None:
@@ -1156,7 +1207,7 @@ class NotificationHub:
         self._dispatcher = _Dispatcher()
         if listener is not None:
             self._dispatcher.error_hook = functools.partial(_call_listener, listener)
-        self._outbox = _Outbox(max_queue, name, tenant)
+        self._outbox = _Outbox(max_queue, name, tenant, backlog)
         self._lock = asyncio.Lock()
         self._closed = False
         self._created = 0

@@ -481,7 +481,7 @@ async def test_events_before_iteration_are_bounded_and_reported(
 ) -> None:
     uid = await first_user(admin)
     presence = topics.user_presence(uid)
-    async with Channel(client, [presence], max_queue=2) as channel:
+    async with Channel(client, [presence], backlog=2) as channel:
         five = asyncio.Event()
         seen: list[Any] = []
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from cxkit.errors import UsageError
 from cxkit.events import StreamGap, utcnow
 from cxkit.genesys.exceptions import REASON, ReceiveFailure
 from cxkit.genesys.notifications import _Dispatcher, _Outbox
@@ -128,7 +129,7 @@ async def test_failing_handlers_are_counted_and_the_others_still_run(
 
 
 async def test_outbox_keeps_the_newest_before_iteration_then_applies_backpressure() -> None:
-    outbox = _Outbox(3, "s", "t")
+    outbox = _Outbox(3, "s", "t", backlog=3)
     for n in range(5):
         assert outbox.put_nowait(n)  # nobody iterates: never waits, oldest make room
     assert outbox.dropped == 2
@@ -147,3 +148,31 @@ async def test_outbox_keeps_the_newest_before_iteration_then_applies_backpressur
     outbox.finish()
     assert [item async for item in reader] == [1, 2, 99]
     assert outbox.dropped == 2
+
+
+async def test_a_reader_that_leaves_stops_holding_writers_back() -> None:
+    outbox = _Outbox(2, "s", "t", backlog=1)
+    reader = outbox.iterate()
+    assert outbox.put_nowait("a")
+    assert await reader.__anext__() == "a"
+    assert outbox.put_nowait(1) and outbox.put_nowait(2)
+    assert not outbox.put_nowait(3)  # full while the reader is there
+    blocked = asyncio.ensure_future(outbox.put(3))
+    await asyncio.sleep(0)
+    await reader.aclose()  # the reader breaks out of its loop
+    await asyncio.wait_for(blocked, 1)  # the waiting writer goes on
+    for n in range(10):
+        assert outbox.put_nowait(n)  # and nobody waits any more: the backlog bound holds
+    assert len(outbox._items) == 1 and outbox.dropped >= 10
+    again = outbox.iterate()
+    gap = await again.__anext__()
+    assert isinstance(gap, StreamGap) and await again.__anext__() == 9
+
+
+async def test_without_a_backlog_nothing_is_kept_for_a_late_reader() -> None:
+    outbox = _Outbox(5, "s", "t", backlog=0)
+    assert all(outbox.put_nowait(n) for n in range(3))
+    outbox.finish()
+    assert [type(e) for e in [e async for e in outbox.iterate()]] == [StreamGap]
+    with pytest.raises(UsageError):
+        _Outbox(0, "s", "t")
