@@ -81,6 +81,7 @@ from cxkit.genesys.exceptions import (
 )
 from cxkit.genesys.models import ChannelTopic, NotificationChannel
 from cxkit.genesys.protocol import (
+    TOKEN_EXPIRING,
     ChannelProblem,
     ChannelReplaced,
     ChannelSettings,
@@ -190,6 +191,22 @@ class RestChannelBackend:
     async def renew_credentials(self) -> None:
         """Fetch a new token (after a revocation)."""
         await self._client.oauth.refresh()
+
+    def token_lifetime(self) -> float | None:
+        """Seconds the client's current token has left (None: unknown, unlimited, or it
+        cannot be renewed)."""
+        oauth = self._client.oauth
+        token = oauth.cache.current
+        if token is None or not oauth.can_renew:
+            return None
+        return token.expires_in(oauth.clock())
+
+    async def fresh_credentials(self, min_left: float) -> None:
+        """Renew the token now unless it has at least ``min_left`` seconds left (a channel
+        made with it must outlive the rollover that asks)."""
+        left = self.token_lifetime()
+        if left is not None and left < min_left:
+            await self._client.oauth.refresh()
 
 
 class ChannelListener:
@@ -848,6 +865,9 @@ class Channel:
             self._overlap = set()
             self._attach(new_stream)
             try:
+                if reason == TOKEN_EXPIRING:
+                    # the new channel must be made with a token that outlives the old one
+                    await self._backend.fresh_credentials(2 * self.settings.token_margin)
                 await new_stream.start()
                 self._watch(new_stream)
                 await self._wait_connected(new_stream, self._rollover_timeout)

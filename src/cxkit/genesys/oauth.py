@@ -502,6 +502,10 @@ class OAuth:
 
     # ----------------------------------------------------------------- state
 
+    def clock(self) -> float:
+        """Now on the clock token expiries are measured on."""
+        return self._clock()
+
     @property
     def grant(self) -> Grant | None:
         """The grant tokens come from."""

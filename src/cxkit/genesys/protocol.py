@@ -76,6 +76,7 @@ from cxkit.genesys.exceptions import (
 from cxkit.genesys.models import NotificationChannel
 
 __all__ = [
+    "TOKEN_EXPIRING",
     "ChannelBackend",
     "ChannelProblem",
     "ChannelReplaced",
@@ -95,6 +96,8 @@ _HEARTBEAT: Final = "websocket heartbeat"
 _PONG: Final = "pong"
 _PING_FRAME: Final = '{"message":"ping"}'
 _CHANNEL_METADATA: Final = _topics.CHANNEL_METADATA
+TOKEN_EXPIRING: Final = "token expiring"
+"""The reason of a rollover made because the channel's token is about to expire."""
 _encode: Final = msgspec.json.Encoder().encode
 
 # --------------------------------------------------------------------------- events
@@ -372,6 +375,9 @@ class ChannelSettings:
         auto_extend: extend the lifetime by re-subscribing (default); False: roll over to a
             new channel ``extend_margin`` before ``expires`` instead (genesys-notifications'
             ``autoextend=False``, for apps that want a fresh channel every day).
+        token_margin: a channel dies with the token that created it: this long before that
+            token expires, move to a channel made with a renewed token (rollover, no gap).
+            Only when the credentials can be renewed.
         closing_grace: after ``socket_closing``, reconnect by ourselves if nobody rolled the
             channel over within this time (the service closes the socket after 60 s).
         rollover_on_closing: answer ``socket_closing`` with a rollover to a new channel (no
@@ -393,6 +399,7 @@ class ChannelSettings:
     extend_margin: float = 3_600.0
     auto_extend: bool = True
     closing_grace: float = 50.0
+    token_margin: float = 30.0
     rollover_on_closing: bool = True
     resubscribe_on_reconnect: bool = True
     resubscribe_on_no_longer_subscribed: bool = False
@@ -428,6 +435,22 @@ class ChannelBackend(Protocol):
     async def renew_credentials(self) -> None:
         """Get a new token (after ``token_revoked``)."""
         ...
+
+    # Optional: ``token_lifetime() -> float | None``, the seconds the current token has
+    # left (None when unknown, unlimited, or not renewable: moving to another channel would
+    # not help then). A backend with it gets channels rolled over before their token ends.
+
+
+def _token_lifetime(backend: ChannelBackend) -> float | None:
+    method = getattr(backend, "token_lifetime", None)
+    if method is None:
+        return None
+    try:
+        left = method()
+    except Exception:
+        log.exception("token_lifetime() of %r raised", backend)
+        return None
+    return float(left) if isinstance(left, (int, float)) and left > 0 else None
 
 
 def lifetime_left(expires: dt.datetime | None, *, default: float, wall: float) -> float:
@@ -497,6 +520,7 @@ class NotificationSession:
         self._extend_at: float | None = None
         self._closing_deadline: float | None = None
         self._rollover_asked = False
+        self._token_rollover_at: float | None = None
         self._draining = False
         self._pending: dict[str, _PendingReply] = {}
         self._ids = itertools.count(1)
@@ -535,8 +559,17 @@ class NotificationSession:
 
     def _adopt(self, channel: NotificationChannel) -> None:
         self.channel = channel
+        now = self._clock()
         left = lifetime_left(channel.expires, default=self.settings.lifetime, wall=self._wall())
-        self._set_expiry(self._clock(), left)
+        self._set_expiry(now, left)
+        # The channel lives no longer than the token it was made with (taken to be the
+        # current one): plan a move to a channel of a renewed token before that.
+        token_left = _token_lifetime(self.backend)
+        self._token_rollover_at = (
+            None
+            if token_left is None
+            else now + max(token_left - self.settings.token_margin, token_left / 2)
+        )
         self._need_new_channel = False
         self._failed_connects = 0
         self._rollover_asked = False
@@ -665,6 +698,9 @@ class NotificationSession:
             if self._closing_deadline is not None and now >= self._closing_deadline:
                 self._closing_deadline = None
                 return self._ask_reconnect(step, "socket closing", delay=0)
+            if self._token_rollover_at is not None and now >= self._token_rollover_at:
+                self._token_rollover_at = None
+                self._request_rollover(step, TOKEN_EXPIRING, now)
             if self._extend_at is not None and now >= self._extend_at:
                 self._extend_at = None
                 if not self.settings.auto_extend:
@@ -696,6 +732,7 @@ class NotificationSession:
                 self._next_ping,
                 self._closing_deadline,
                 self._extend_at,
+                self._token_rollover_at,
             ):
                 if value is not None and value < best:
                     best = value

@@ -267,6 +267,42 @@ async def test_without_auto_extend_the_channel_rolls_over_before_it_ends(
         await next_matching(events, topic_event(presence))
 
 
+async def test_channels_move_to_a_renewed_token_before_theirs_expires() -> None:
+    """The service drops a channel when the token that made it expires (4 s here): the
+    channel rolls over to one made with a renewed token first, without a gap."""
+    emu = await start_emulator(token_lifetime=4)
+    try:
+        async with aiohttp.ClientSession() as http:
+            emu_admin = Admin(emu.url, http)
+            uid = await first_user(emu_admin)
+            presence = topics.user_presence(uid)
+            settings = ChannelSettings(token_margin=1.5)
+            async with (
+                emulator_client(emu, advisory_window=1) as gc,
+                Channel(gc, [presence], settings=settings, reconnect=FAST_RECONNECT) as channel,
+            ):
+                events = aiter(channel)
+                first = channel.id
+                seen: list[Any] = []
+
+                def second_rollover(e: Any) -> bool:
+                    seen.append(e)
+                    return sum(isinstance(x, ChannelReplaced) for x in seen) == 2
+
+                await next_matching(events, second_rollover, timeout=15)
+                replaced = [e for e in seen if isinstance(e, ChannelReplaced)]
+                assert [e.reason for e in replaced] == ["token expiring"] * 2
+                assert replaced[0].old_id == first
+                assert not any(isinstance(e, (StreamGap, ChannelProblem)) for e in seen)
+                remote = {c["id"]: c for c in (await emu_admin.state())["channels"]}
+                assert first not in remote  # died with its token, after we left it
+                assert remote[channel.id]["connected"]
+                await emu_admin("set_presence", {"user_id": uid, "presence": "Busy"})
+                await next_matching(events, topic_event(presence))
+    finally:
+        await emu.stop()
+
+
 async def test_lifetime_is_extended_before_expiry(client: GenesysClient, admin: Admin) -> None:
     uid = await first_user(admin)
     settings = ChannelSettings(lifetime=1.0, extend_margin=0.5)

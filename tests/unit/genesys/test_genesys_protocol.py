@@ -21,6 +21,7 @@ from cxkit.genesys.exceptions import (
 )
 from cxkit.genesys.models import NotificationChannel
 from cxkit.genesys.protocol import (
+    TOKEN_EXPIRING,
     ChannelProblem,
     ChannelSettings,
     Drained,
@@ -222,6 +223,38 @@ async def test_drain_pings_and_reports_when_the_pong_is_back() -> None:
     assert any(isinstance(e, Drained) for e in step.events)
     # and without a socket there is nothing to wait for
     assert [type(e) for e in session.drain(clock.now).events] == [Drained]
+
+
+async def test_a_channel_moves_on_before_its_token_expires() -> None:
+    class TokenBackend(FakeBackend):
+        left: float | None = 600.0
+
+        def token_lifetime(self) -> float | None:
+            return self.left
+
+    backend = TokenBackend()
+    session, _, clock = await connected(
+        ChannelSettings(heartbeat_timeout=1e6, token_margin=30), backend=backend
+    )
+    assert session.next_deadline() == pytest.approx(clock.now + 570)
+    clock.now += 569
+    assert session.tick(clock.now).events == []
+    clock.now += 1
+    (rollover,) = session.tick(clock.now).events
+    assert isinstance(rollover, RolloverRequested) and rollover.reason == TOKEN_EXPIRING
+    # a short-lived token: half its life; a token that cannot be renewed: never
+    backend.left = 40.0
+    target = await session.connect_target()  # the channel is still usable: same one
+    assert target.url.endswith("channel1")
+    session2 = NotificationSession(backend, topics=[PRESENCE], clock=clock)
+    await session2.connect_target()
+    session2.on_open(clock.now)
+    assert session2.next_deadline() == pytest.approx(clock.now + 20)
+    backend.left = None
+    session3 = NotificationSession(backend, topics=[PRESENCE], clock=clock)
+    await session3.connect_target()
+    session3.on_open(clock.now)
+    assert session3._token_rollover_at is None
 
 
 async def test_unconfirmed_extension_requests_rollover() -> None:
