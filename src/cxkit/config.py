@@ -279,6 +279,9 @@ class _Defaults:
     five9_ping_interval: float = 15.0
     five9_missed_pongs: int = 2
     genesys_heartbeat_interval: float = 30.0
+    stream_max_queue: int = 10_000
+    stream_connect_timeout: float = 10.0
+    stream_close_timeout: float = 2.0
 
 
 DEFAULTS = _Defaults()

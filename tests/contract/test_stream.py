@@ -642,3 +642,98 @@ async def test_uses_an_http_client_cookies_and_proxy(server: Server) -> None:
             assert conn.cookies == {"sid": "login-cookie"}
             assert proxy_auth == ["Basic dTpw"]  # u:p
             assert not http.session.closed  # the client's session is not the stream's
+
+
+# --------------------------------------------------------------------------- target callable
+
+
+async def test_a_target_callable_is_asked_before_every_attempt(server: Server) -> None:
+    """Credentials renewed between attempts by the application, not by the session."""
+    session = PingSession("ws://127.0.0.1:9/never-used")
+    tokens = iter(["app-1", "app-2", "app-3"])
+    asked: list[str] = []
+
+    async def target() -> ConnectTarget:
+        token = next(tokens)
+        asked.append(token)
+        await asyncio.sleep(0)  # a real refresh would await the token endpoint here
+        return ConnectTarget(server.url, headers={"Authorization": f"Bearer {token}"})
+
+    server.refuse = [503]  # the first attempt fails: the second asks again
+    delays: list[float] = []
+    stream = EventStream(session, reconnect=FAST, sleep=instant_sleep(delays), target=target)
+    it = aiter(stream)
+    async with stream:
+        first = await server.next_connection()
+        assert first.authorization == "Bearer app-2"
+        await first.ws.close(code=1001)  # dropped: the third attempt asks once more
+        second = await server.next_connection()
+        assert second.authorization == "Bearer app-3"
+        await second.ws.send_str("fresh")
+        while (event := await next_event(it)) and isinstance(event, StreamGap):
+            pass
+        assert event.payload == "fresh"
+    assert asked == ["app-1", "app-2", "app-3"]
+    assert session.targets == 0  # the session's own connect_target() was never used
+    assert stream.stats.connect_failures == 1 and stream.stats.reconnects == 1
+    assert len(delays) == 2
+
+
+async def test_a_sync_target_may_return_a_url_and_a_fixed_url_works(server: Server) -> None:
+    calls = 0
+
+    def target() -> str:
+        nonlocal calls
+        calls += 1
+        return server.url
+
+    for source in (target, server.url):
+        session = PingSession("ws://127.0.0.1:9/never-used")
+        async with EventStream(session, reconnect=FAST, target=source) as stream:
+            conn = await server.next_connection()
+            assert conn.authorization is None  # a bare URL carries no headers
+            await stream.wait_state(StreamState.CONNECTED, timeout=TIMEOUT)
+        assert session.targets == 0
+    assert calls == 1
+
+
+async def test_target_errors_retry_or_end_the_stream(server: Server) -> None:
+    from cxkit.errors import InvalidCredentialsError
+
+    outcomes: list[BaseException | str] = [ConnectError("token endpoint down"), server.url]
+
+    async def flaky() -> str:
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    session = PingSession(server.url)
+    async with EventStream(session, reconnect=FAST, target=flaky) as stream:
+        await server.next_connection()
+        await stream.wait_state(StreamState.CONNECTED, timeout=TIMEOUT)
+    assert stream.stats.connect_failures == 1
+
+    async def revoked() -> str:
+        raise InvalidCredentialsError("client secret revoked")
+
+    stream = EventStream(PingSession(server.url), reconnect=FAST, target=revoked)
+    async with stream:
+        with pytest.raises(InvalidCredentialsError):
+            await asyncio.wait_for(stream.wait_closed(), TIMEOUT)
+    assert server.handshakes == 1  # only the first stream ever reached the server
+
+    async def wrong_type() -> Any:
+        return 42
+
+    stream = EventStream(PingSession(server.url), reconnect=FAST, target=wrong_type)
+    async with stream:
+        with pytest.raises(UsageError, match="not a ConnectTarget"):
+            await asyncio.wait_for(stream.wait_closed(), TIMEOUT)
+
+
+def test_a_bad_target_is_a_config_error() -> None:
+    from cxkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"stream\.target"):
+        EventStream(PingSession("ws://127.0.0.1:9/x"), target=42)  # type: ignore[arg-type]

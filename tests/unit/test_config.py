@@ -72,3 +72,36 @@ def test_retry_policy_replace_validates() -> None:
     assert RetryPolicy().replace(max_retries=7).max_retries == 7
     with pytest.raises(ConfigError):
         RetryPolicy().replace(max_retries=-3)
+
+
+def test_core_signatures_take_their_defaults_from_defaults() -> None:
+    """Every knob has one default: the core classes' keyword defaults are DEFAULTS' values."""
+    import inspect
+
+    from cxkit.core.auth import TokenCache
+    from cxkit.core.http import HTTPClient
+    from cxkit.core.stream import EventStream
+
+    expected = {
+        HTTPClient: {
+            "timeouts": DEFAULTS.timeouts,
+            "retry": DEFAULTS.retry,
+            "logging": DEFAULTS.logging,
+            "user_agent": DEFAULTS.user_agent,
+            "pool_size": DEFAULTS.pool_size,
+        },
+        EventStream: {
+            "reconnect": DEFAULTS.reconnect,
+            "max_queue": DEFAULTS.stream_max_queue,
+            "connect_timeout": DEFAULTS.stream_connect_timeout,
+            "close_timeout": DEFAULTS.stream_close_timeout,
+        },
+        TokenCache: {
+            "advisory_window": DEFAULTS.token_advisory_window,
+            "refresh_timeout": DEFAULTS.token_refresh_timeout,
+        },
+    }
+    for cls, knobs in expected.items():
+        parameters = inspect.signature(cls).parameters
+        for name, value in knobs.items():
+            assert parameters[name].default is value, (cls.__name__, name)

@@ -2,9 +2,11 @@
 
 :class:`EventStream` owns the socket and the clock; the session owns the protocol. The runner:
 
-* awaits ``session.connect_target()`` before **every** attempt (so a token or a login cookie
-  can be renewed between attempts) and opens the WebSocket with aiohttp (the proxy, TLS
-  settings and cookie jar of a given :class:`~cxkit.core.http.HTTPClient` are reused);
+* asks where to connect before **every** attempt -- ``session.connect_target()``, or the
+  ``target`` callable given to :class:`EventStream` (sync or async, returning a
+  :class:`~cxkit.core.session.ConnectTarget` or a URL), so a token or a login cookie can be
+  renewed between attempts -- and opens the WebSocket with aiohttp (the proxy, TLS settings
+  and cookie jar of a given :class:`~cxkit.core.http.HTTPClient` are reused);
 * feeds frames to the session and carries out the actions it returns, in order;
 * calls ``session.tick(now)`` whenever ``now >= session.next_deadline()``: it waits for a frame
   with a timeout up to the next deadline, so keepalive costs no busy loop and no extra task;
@@ -78,11 +80,17 @@ from cxkit.errors import (
 )
 from cxkit.events import BaseEvent, StreamGap, StreamState, StreamStateChanged, utcnow
 
-__all__ = ["EventStream", "SessionOwner", "StreamIterator", "StreamStats"]
+__all__ = ["EventStream", "SessionOwner", "StreamIterator", "StreamStats", "TargetSource"]
 
 logger = logging.getLogger("cxkit.stream")
 
 Handler = Callable[[Any], Any]
+
+TargetSource = (
+    ConnectTarget | str | Callable[[], ConnectTarget | str | Awaitable[ConnectTarget | str]]
+)
+"""Where a stream connects when the session should not decide: a fixed target or URL, or a
+callable (sync or async) asked before every attempt."""
 
 # How long to wait before ticking again when a session did not move its deadline forward
 # after a tick (a session bug): without this floor the runner would spin on tick().
@@ -300,6 +308,12 @@ class EventStream:
         sleep: awaited for backoff delays (tests may inject their own).
         emit_state_events: deliver :class:`~cxkit.events.StreamStateChanged` events.
         close_timeout: seconds to wait for the peer's close frame when closing.
+        target: where to connect instead of ``session.connect_target()``: a
+            :class:`~cxkit.core.session.ConnectTarget`, a URL, or a callable (sync or async)
+            returning either, called before **every** attempt so credentials can be renewed
+            between attempts. Its errors count like the session's (a
+            :class:`~cxkit.errors.CxkitError` is retried with backoff, invalid credentials or
+            a bad configuration end the stream).
     """
 
     def __init__(
@@ -309,18 +323,28 @@ class EventStream:
         http: SessionOwner | aiohttp.ClientSession | None = None,
         reconnect: ReconnectPolicy = DEFAULTS.reconnect,
         clock: Callable[[], float] = time.monotonic,
-        max_queue: int = 10_000,
-        connect_timeout: float = 10.0,
+        max_queue: int = DEFAULTS.stream_max_queue,
+        connect_timeout: float = DEFAULTS.stream_connect_timeout,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         emit_state_events: bool = True,
-        close_timeout: float = 2.0,
+        close_timeout: float = DEFAULTS.stream_close_timeout,
+        target: TargetSource | None = None,
     ) -> None:
         if isinstance(max_queue, bool) or not isinstance(max_queue, int) or max_queue < 1:
             raise ConfigError.bad_value("stream.max_queue", max_queue, "an integer >= 1")
         for key, value in (("connect_timeout", connect_timeout), ("close_timeout", close_timeout)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ConfigError.bad_value(f"stream.{key}", value, "a number > 0")
+        if target is not None and not (
+            isinstance(target, (ConnectTarget, str)) or callable(target)
+        ):
+            raise ConfigError.bad_value(
+                "stream.target",
+                type(target).__name__,
+                "a ConnectTarget, a URL or a callable returning one",
+            )
         self._session = session
+        self._target = target
         self._http = http
         self._policy = reconnect
         self._clock = clock
@@ -608,7 +632,7 @@ class EventStream:
         """One connection attempt: ask the session where, then handshake."""
         name = self._session.name
         try:
-            target = await self._session.connect_target()
+            target = await self._connect_target()
         except asyncio.CancelledError:
             raise
         except _FATAL_CONNECT_ERRORS as exc:
@@ -616,7 +640,7 @@ class EventStream:
         except CxkitError:
             raise
         except Exception as exc:
-            logger.exception("%s: session.connect_target() raised", name)
+            logger.exception("%s: connect_target() raised", name)
             raise ConnectError(f"{name}: connect_target() raised {type(exc).__name__}") from None
 
         http, proxy = self._client_session(target.url)
@@ -671,6 +695,23 @@ class EventStream:
                 method="GET",
                 url=url,
             ) from None
+
+    async def _connect_target(self) -> ConnectTarget:
+        """Where the next attempt goes: the ``target`` given to the stream, else the session's."""
+        source = self._target
+        if source is None:
+            return await self._session.connect_target()
+        value: Any = source() if callable(source) else source
+        if inspect.isawaitable(value):
+            value = await value
+        if isinstance(value, str):
+            return ConnectTarget(value)
+        if isinstance(value, ConnectTarget):
+            return value
+        raise UsageError(
+            f"{self._session.name}: the stream's target gave {type(value).__name__}, "
+            "not a ConnectTarget or a URL"
+        )
 
     def _client_session(self, url: str) -> tuple[aiohttp.ClientSession, _ProxyOptions]:
         http = self._http
