@@ -37,7 +37,7 @@ from cxkit.genesys.exceptions import (
 )
 from cxkit.genesys.models import NULL, EntityListing, ErrorBody, error_body, interval, iso_datetime
 from cxkit.genesys.normalize import Normalizer
-from cxkit.genesys.notifications import Channel, NotificationHub
+from cxkit.genesys.notifications import Channel, ChannelListener, NotificationHub
 from cxkit.genesys.oauth import (
     PKCE,
     AccessToken,
@@ -74,6 +74,7 @@ __all__ = [
     "ChannelException",
     "ChannelExpiring",
     "ChannelFailure",
+    "ChannelListener",
     "ChannelProblem",
     "ChannelSettings",
     "ClientCredentials",
