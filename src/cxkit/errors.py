@@ -31,6 +31,19 @@ from status, codes and ids, never from request headers or credentials.
     │   └── SubscriptionError           a topic / statistics subscription was refused
     ├── ConfigError                     a bad setting: names the key, the value, what is allowed
     └── UsageError                      the API was called in a way it cannot serve
+
+Other modules add leaves to this tree, each drawn in its own module docstring or listed here:
+
+* :mod:`cxkit.five9.errors` -- ``LoginStateError`` (a branch under the root),
+  ``DuplicateLoginError`` (a :class:`VendorStateError`), ``DuplicateConnectionError`` (a
+  :class:`ConnectionClosed`);
+* :mod:`cxkit.genesys.exceptions` -- ``ChannelException`` and its failures (under
+  :class:`StreamError`), named like the official Genesys SDKs' channel exceptions;
+* :mod:`cxkit.genesys.api.analytics` -- ``AnalyticsJobFailed`` (an :class:`APIStatusError`:
+  an analytics job the vendor ran and failed);
+* :mod:`cxkit.bridge.errors` -- ``BridgeError`` (a branch under the root): sinks and spool.
+
+A test checks that this drawing and the classes agree.
 """
 
 from __future__ import annotations

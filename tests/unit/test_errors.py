@@ -69,3 +69,83 @@ def test_connection_closed_and_protocol_error_fields() -> None:
     assert (closed.code, closed.reason) == (3000, "duplicate")
     proto = e.StreamProtocolError("bad frame", frame="x" * 5000)
     assert proto.frame is not None and len(proto.frame) == 512
+
+
+def _drawn_tree(doc: str) -> dict[str, str | None]:
+    """``{class name: drawn parent}`` from a box-drawing tree in a module docstring."""
+    parents: dict[str, str | None] = {}
+    stack: list[tuple[int, str]] = []  # (column of the name, name)
+    in_tree = False
+    for line in doc.splitlines():
+        stripped = line.strip()
+        if stripped == "CxkitError":
+            in_tree = True
+            stack = [(line.index("CxkitError"), "CxkitError")]
+            parents["CxkitError"] = None
+            continue
+        if not in_tree:
+            continue
+        if not stripped:
+            in_tree = False
+            continue
+        marker = max(line.find("├── "), line.find("└── "))
+        if marker < 0:
+            continue  # a continuation line of a description
+        column = marker + 4
+        name = line[column:].split()[0]
+        while stack and stack[-1][0] >= column:
+            stack.pop()
+        parents[name] = stack[-1][1]
+        stack.append((column, name))
+    return parents
+
+
+def _error_classes(module: object) -> dict[str, type[BaseException]]:
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if isinstance(obj, type)
+        and issubclass(obj, e.CxkitError)
+        and obj.__module__ == getattr(module, "__name__", None)
+    }
+
+
+def test_the_drawn_tree_is_the_class_tree() -> None:
+    from cxkit.bridge import errors as bridge_errors
+
+    for module in (e, bridge_errors):
+        drawn = _drawn_tree(module.__doc__ or "")
+        classes = _error_classes(module)
+        assert set(classes) <= set(drawn), (module.__name__, set(classes) - set(drawn))
+        for name, parent in drawn.items():
+            if name == "CxkitError":
+                continue
+            cls = getattr(module, name, None) or getattr(e, name)
+            assert cls.__bases__[0].__name__ == parent, (name, parent)
+
+
+def test_every_error_elsewhere_is_named_in_the_root_docstring() -> None:
+    import importlib
+    import pkgutil
+
+    import cxkit
+
+    # import every library module so that every subclass is registered (not the CLI's
+    # command modules, which only join the others)
+    for info in pkgutil.walk_packages(cxkit.__path__, "cxkit."):
+        if not info.name.startswith("cxkit.cli") and not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+
+    def walk(cls: type[BaseException]) -> list[type[BaseException]]:
+        out = []
+        for sub in cls.__subclasses__():
+            out += [sub, *walk(sub)]
+        return out
+
+    doc = e.__doc__ or ""
+    outside = {cls for cls in walk(e.CxkitError) if cls.__module__.startswith("cxkit.")} - set(
+        _error_classes(e).values()
+    )
+    assert outside  # the vendor packages and the bridge do extend the tree
+    for cls in outside:
+        assert f":mod:`{cls.__module__}`" in doc, (cls.__module__, cls.__name__)
