@@ -1,7 +1,14 @@
 """cxkit: an async-first toolkit for contact-center clouds (Five9 VCC, Genesys Cloud).
 
-``import cxkit`` is cheap: the public names below are imported lazily on first use, so a
-script that only needs the error tree or the event model does not pay for aiohttp.
+The curated public API, in one namespace: the vendor clients (:class:`Five9Client`,
+:class:`GenesysClient`), the local emulator (:class:`EmulatorServer`), the event bridge
+(:class:`Bridge`), the core they share (:class:`HTTPClient`, :class:`APIResponse`,
+:class:`EventStream`), the vendor-neutral events, the roots of the error tree, the config
+objects and settings, and the sync facade (:func:`syncify`). Everything else is imported from
+its module (``cxkit.errors``, ``cxkit.five9``, ``cxkit.genesys.notifications``, ...).
+
+``import cxkit`` is cheap: the public names are imported lazily on first use, so a script that
+only needs the error tree or the event model does not pay for aiohttp.
 """
 
 from __future__ import annotations
@@ -45,6 +52,13 @@ _EXPORTS: dict[str, str] = {
     "resolve_settings": "cxkit.settings",
     # core
     "APIResponse": "cxkit.core.http",
+    "EventStream": "cxkit.core.stream",
+    "HTTPClient": "cxkit.core.http",
+    # vendor clients, the emulator and the bridge
+    "Bridge": "cxkit.bridge",
+    "EmulatorServer": "cxkit.emulator",
+    "Five9Client": "cxkit.five9",
+    "GenesysClient": "cxkit.genesys",
     # sync facade
     "syncify": "cxkit.sync",
 }
@@ -55,8 +69,14 @@ __all__ = [
     "AgentState",
     "AgentStateChanged",
     "AuthError",
+    "Bridge",
     "ConfigError",
     "CxkitError",
+    "EmulatorServer",
+    "EventStream",
+    "Five9Client",
+    "GenesysClient",
+    "HTTPClient",
     "InteractionEnded",
     "InteractionStarted",
     "InteractionUpdated",
@@ -96,8 +116,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from cxkit.bridge import Bridge
     from cxkit.config import LoggingConfig, ProxyConfig, ReconnectPolicy, RetryPolicy, Timeouts
-    from cxkit.core.http import APIResponse
+    from cxkit.core.http import APIResponse, HTTPClient
+    from cxkit.core.stream import EventStream
+    from cxkit.emulator import EmulatorServer
     from cxkit.errors import (
         APIStatusError,
         AuthError,
@@ -119,5 +142,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         StreamStateChanged,
         UnifiedEvent,
     )
+    from cxkit.five9 import Five9Client
+    from cxkit.genesys import GenesysClient
     from cxkit.settings import Settings, SettingsWatcher, load_settings, resolve_settings
     from cxkit.sync import syncify

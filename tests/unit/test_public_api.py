@@ -36,3 +36,39 @@ def test_import_does_not_load_aiohttp() -> None:
     code = "import sys, cxkit; print('aiohttp' in sys.modules, 'msgspec' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_exports_all_and_type_checking_imports_agree() -> None:
+    """One list of public names: the lazy table, ``__all__`` and the imports type checkers
+    read must name the same things, each from the module that defines it."""
+    import ast
+    import importlib
+    import inspect
+
+    exports: dict[str, str] = cxkit._EXPORTS  # type: ignore[attr-defined]
+    assert set(exports) == set(cxkit.__all__) - {"__version__"}
+
+    tree = ast.parse(inspect.getsource(cxkit))
+    checked: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom) and stmt.module is not None
+                for alias in stmt.names:
+                    checked[alias.name] = stmt.module
+    assert checked == exports
+    for name, module in exports.items():
+        assert getattr(importlib.import_module(module), name) is getattr(cxkit, name), name
+
+
+def test_the_main_entry_points_are_top_level() -> None:
+    from cxkit.bridge.pipeline import Bridge
+    from cxkit.core.http import HTTPClient
+    from cxkit.core.stream import EventStream
+    from cxkit.emulator.server import EmulatorServer
+    from cxkit.five9.client import Five9Client
+    from cxkit.genesys.client import GenesysClient
+
+    assert cxkit.Five9Client is Five9Client and cxkit.GenesysClient is GenesysClient
+    assert cxkit.EmulatorServer is EmulatorServer and cxkit.Bridge is Bridge
+    assert cxkit.HTTPClient is HTTPClient and cxkit.EventStream is EventStream
