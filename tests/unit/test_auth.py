@@ -279,3 +279,29 @@ async def test_bearer_auth_reports_no_renewal_when_the_vendor_returns_the_same_t
     auth = BearerAuth(TokenCache(same))
     sent = await auth.auth_headers()
     assert await auth.on_unauthorized(sent) is False
+
+
+@pytest.mark.parametrize(
+    ("now", "window"),
+    [(100.0, 10.0), (95.0, 10.0)],
+    ids=["expired: mandatory refresh", "advisory window"],
+)
+async def test_fifty_concurrent_callers_share_one_refresh(now: float, window: float) -> None:
+    """Not only the first fetch: renewing a token under load is one fetch too."""
+    clock = FakeClock()
+    fetch = CountingFetch(clock, lifetime=100.0)
+    cache = TokenCache(fetch, clock=clock, advisory_window=window)
+    first = await cache.get()
+    assert fetch.calls == 1
+    clock.now = now
+    fetch.gate = asyncio.Event()
+    fetch.started = asyncio.Event()
+    callers = [asyncio.ensure_future(cache.get()) for _ in range(50)]
+    await asyncio.wait_for(fetch.started.wait(), 2)
+    for _ in range(5):  # let every caller reach the shared fetch while it is held
+        await asyncio.sleep(0)
+    fetch.gate.set()
+    tokens = await asyncio.wait_for(asyncio.gather(*callers), 2)
+    assert fetch.calls == 2 and cache.fetch_count == 2  # exactly one refresh for 50 callers
+    assert {t.access_token.reveal() for t in tokens} == {"tok-2"}
+    assert fetch.previous[-1] is first  # the refresh got the old token (refresh grant)
