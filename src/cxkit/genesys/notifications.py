@@ -24,7 +24,11 @@ per channel, 20 channels per user and app), packing topics into combined topics
 
 Events come out two ways: ``async for event in channel`` and ``channel.on(kind, handler)``
 (kind = a topic family template such as ``"v2.users.{id}.presence"``, a topic name, ``"topic"``,
-``"problem"``, ``"stream.gap"``, ``"stream.state"``, or ``"*"``).
+``"problem"``, ``"stream.gap"``, ``"stream.state"``, or ``"*"``). Handlers run in the socket's
+reader, in order, before the event is queued for ``async for``: a handler that awaits holds
+the socket (backpressure). Awaiting ``check()``, ``subscribe()`` or ``close()`` from a handler is
+fine; ``rollover()`` would wait (up to ``pong_timeout``) for the very reader it blocks, so spawn
+it as a task instead.
 
 The ``genesys-notifications`` (PyPI) operations are here too: ``check()``, ``extend()``,
 ``reconnect()``, ``rollover()``, ``close()``, and its exceptions in

@@ -663,3 +663,34 @@ async def test_listener_callbacks_mirror_the_java_sdk(client: GenesysClient, adm
         assert all(isinstance(e, ConnectionFailure) for e in errors)
         assert "2 attempt(s)" in str(errors[-1].message)
         await listener.wait_for("connected", 4)
+
+
+async def test_handlers_may_await_channel_operations(client: GenesysClient, admin: Admin) -> None:
+    """Handlers run in the socket's reader: awaiting the channel from one must not hang."""
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    checked, closed = asyncio.Event(), asyncio.Event()
+    channel = Channel(client, [presence], reconnect=FAST_RECONNECT)
+
+    async def on_presence(event: Any) -> None:
+        if event.body.message == "check":
+            await channel.check()
+            await channel.subscribe([topics.user_routing_status(uid)])
+            checked.set()
+        else:
+            await channel.close()
+            closed.set()
+
+    channel.on("v2.users.{id}.presence", on_presence)
+    await channel.open()
+    await admin("emit", {"topic": presence, "body": {"message": "check"}})
+    await asyncio.wait_for(checked.wait(), 5)
+    assert topics.user_routing_status(uid) in channel.topics
+    await admin("emit", {"topic": presence, "body": {"message": "close"}})
+    await asyncio.wait_for(closed.wait(), 5)
+
+    async def drain() -> list[Any]:
+        return [e async for e in channel]
+
+    await asyncio.wait_for(drain(), 5)  # what was kept, then the end: no hang
+    assert channel.state.value == "closed"
