@@ -31,13 +31,17 @@ class SinkUnavailable(BridgeError):
     ``delivered`` is how many events at the head of the batch the broker is known to have
     taken (acknowledged); the bridge spools only the rest. Events after that prefix may or
     may not have reached the broker: they are sent again (at least once; consumers
-    deduplicate by event id).
+    deduplicate by event id). ``retry_after`` is the destination's own hint (seconds), e.g. a
+    webhook's ``Retry-After``: the bridge waits at least that long before the next attempt.
     """
 
-    def __init__(self, message: str, *, sink: str, delivered: int = 0) -> None:
+    def __init__(
+        self, message: str, *, sink: str, delivered: int = 0, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.sink = sink
         self.delivered = delivered
+        self.retry_after = retry_after
 
 
 class SpoolFullError(BridgeError):

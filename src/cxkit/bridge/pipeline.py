@@ -55,13 +55,17 @@ from cxkit.core.retry import reconnect_delay
 from cxkit.errors import ConfigError, UsageError
 from cxkit.events import BaseEvent, UnifiedEvent
 
-__all__ = ["BRIDGE_RETRY", "Bridge", "BridgeStats"]
+__all__ = ["BRIDGE_RETRY", "RETRY_AFTER_CAP", "Bridge", "BridgeStats"]
 
 logger = logging.getLogger("cxkit.bridge")
 T = TypeVar("T")
 
 BRIDGE_RETRY: Final = ReconnectPolicy(min_wait=0.2, max_wait=10.0, max_attempts=0, reset_after=0)
 """Default backoff between attempts to reach a failed sink (forever, 0.2 s to 10 s)."""
+
+RETRY_AFTER_CAP: Final = 300.0
+"""The longest wait a destination's own hint (a webhook's ``Retry-After``) can impose before
+the next attempt, in seconds; events spool meanwhile, so a long hint never stalls the source."""
 
 
 @dataclass(slots=True)
@@ -92,6 +96,7 @@ class Bridge:
         retry: backoff between attempts to reach a failed sink.
         ids: the id assigner (shared by bridges that must agree on ids).
         rand: random source for the backoff jitter.
+        clock: monotonic seconds, for the retry schedule (injectable for tests).
     """
 
     def __init__(
@@ -107,6 +112,7 @@ class Bridge:
         retry: ReconnectPolicy = BRIDGE_RETRY,
         ids: EventIds | None = None,
         rand: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigError.bad_value("bridge.batch_size", batch_size, "an integer >= 1")
@@ -121,6 +127,8 @@ class Bridge:
         self.ids = ids or EventIds()
         self.stats = BridgeStats()
         self._rand = rand
+        self._clock = clock
+        self._retry_wake = asyncio.Event()
         self._queue = EnvelopeQueue(queue_size, queue_bytes)
         self._held: list[Envelope] = []
         self._spooling: list[Envelope] = []  # an append in flight
@@ -151,6 +159,20 @@ class Bridge:
     def sink_up(self) -> bool:
         """False from a failed send until the next successful one."""
         return self._sink_up
+
+    @property
+    def retry_in(self) -> float:
+        """Seconds until the next attempt to reach a failed sink (0.0 while it is up)."""
+        if self._sink_up:
+            return 0.0
+        return max(0.0, self._next_try - self._now())
+
+    def retry_now(self) -> None:
+        """Try the failed sink again at once instead of waiting out the backoff (e.g. an
+        operator knows the broker is back). The attempt counter is kept."""
+        self._next_try = 0.0
+        self._retry_wake.set()
+        self._queue.kick()
 
     @property
     def queued(self) -> int:
@@ -297,7 +319,13 @@ class Bridge:
     # ------------------------------------------------------------------ writer
 
     def _now(self) -> float:
-        return time.monotonic()
+        return self._clock()
+
+    async def _wait_for_retry(self, seconds: float) -> None:
+        """Sleep until the next attempt is due, or :meth:`retry_now` is called."""
+        self._retry_wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._retry_wake.wait(), seconds)
 
     def _is_idle(self) -> bool:
         return not self._held and not len(self._queue) and not self.spooled
@@ -334,7 +362,8 @@ class Bridge:
         if wait > 0:
             if self._closing:
                 return False  # the sink is down: leftovers go to the spool at close
-            await asyncio.sleep(wait)
+            await self._wait_for_retry(wait)
+            return True  # look again: retry_now() or the due time
         batch = self._held
         try:
             await self.sink.send(batch)
@@ -442,7 +471,11 @@ class Bridge:
         self._attempt += 1
         delay = reconnect_delay(self.retry, self._attempt, rand=self._rand)
         # max_attempts set and exhausted: keep trying at the longest interval (never drop)
-        self._next_try = self._now() + (self.retry.max_wait if delay is None else delay)
+        wait = self.retry.max_wait if delay is None else delay
+        hint = exc.retry_after if isinstance(exc, SinkUnavailable) else None
+        if hint is not None and hint > wait:
+            wait = min(hint, RETRY_AFTER_CAP)  # the destination asked for a pause
+        self._next_try = self._now() + wait
         if self._sink_up:
             self._down_since = self._now()
             where = "spooling" if self.spool is not None else "holding events in memory"

@@ -100,6 +100,8 @@ class EnvelopeQueue:
         """Wait until the queue holds something (True) or ``timeout`` passes (False)."""
         if self._items:
             return True
+        # a kick() nobody was waiting for must not make every later wait return at once
+        self._ready.clear()
         try:
             await asyncio.wait_for(self._ready.wait(), timeout)
         except TimeoutError:

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from cxkit.bridge import (
@@ -21,8 +22,10 @@ from cxkit.bridge import (
     Spool,
     SpoolFullError,
 )
-from cxkit.bridge.envelope import Envelope
+from cxkit.bridge.envelope import Envelope, EventIds
+from cxkit.bridge.queue import EnvelopeQueue
 from cxkit.bridge.sinks.base import Sink
+from cxkit.config import ReconnectPolicy
 from cxkit.errors import ConfigError
 
 from .conftest import FAST_RETRY, make_events
@@ -196,3 +199,63 @@ async def test_filters_pick_tenants_and_kinds() -> None:
     )
     with pytest.raises(ConfigError, match=r"bridge\.kinds"):
         EventFilter(kinds=("agnet.*",))
+
+
+@pytest.mark.parametrize("spooled", [False, True], ids=["in memory", "spooled"])
+async def test_retry_now_cuts_a_long_backoff_short(spooled: bool, tmp_path: Path) -> None:
+    sink = GateSink()
+    sink.down = True
+    hour = ReconnectPolicy(min_wait=3600.0, max_wait=3600.0, max_attempts=0, reset_after=0)
+    events = make_events(10)
+    async with Bridge(
+        sink,
+        spool=Spool(tmp_path) if spooled else None,
+        batch_size=10,
+        linger=0,
+        retry=hour,
+        rand=lambda: 1.0,
+    ) as bridge:
+        for event in events:
+            await bridge.publish(event)
+        await bridge.wait_until(lambda b: b.stats.failures == 1, T)
+        assert 3590 < bridge.retry_in <= 3600 and not bridge.sink_up
+        sink.down = False
+        bridge.retry_now()
+        await bridge.flush(T)
+        assert bridge.sink_up and bridge.retry_in == 0.0 and sink.attempts == 2
+    assert [e.id for e in sink.received] == ids_of(events)
+
+
+# --------------------------------------------------------------------------- the queue
+
+
+async def test_queue_is_bounded_in_bytes_too() -> None:
+    envelopes = [EventIds().envelope(e) for e in make_events(4)]
+    size = max(e.size for e in envelopes)
+    queue = EnvelopeQueue(max_events=100, max_bytes=size * 3)
+    for envelope in envelopes[:3]:
+        assert queue.put_nowait(envelope)
+    assert not queue.put_nowait(envelopes[3]) and queue.nbytes <= size * 3
+    blocked = asyncio.create_task(queue.put(envelopes[3]))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not blocked.done()  # the producer waits: the byte bound holds
+    assert queue.take(1) == envelopes[:1]
+    await asyncio.wait_for(blocked, T)
+    assert queue.take(10) == envelopes[1:]
+
+    # an envelope larger than the whole bound still goes in alone (never stuck forever)
+    tiny = EnvelopeQueue(max_events=10, max_bytes=1024)
+    big = EventIds().envelope(msgspec.structs.replace(make_events(1)[0], raw="x" * 4096))
+    assert big.size > 1024 and tiny.put_nowait(big) and not tiny.put_nowait(envelopes[0])
+
+
+async def test_a_kick_nobody_waited_for_does_not_make_later_waits_return_at_once() -> None:
+    queue = EnvelopeQueue()
+    queue.kick()
+    waiting = asyncio.create_task(queue.wait_ready())
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not waiting.done()  # it really waits for an envelope
+    await queue.put(EventIds().envelope(make_events(1)[0]))
+    assert await asyncio.wait_for(waiting, T) is True

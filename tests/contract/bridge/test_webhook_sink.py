@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 
 from cxkit.bridge import Bridge, Spool, decode_envelope, encode_envelope
+from cxkit.bridge.envelope import EventIds
 from cxkit.bridge.errors import SinkUnavailable
 from cxkit.bridge.sinks.webhook import (
     SIGNATURE_HEADER,
@@ -142,3 +143,100 @@ def test_bad_webhook_urls_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="user info") as caught:
         WebhookSink("https://user:pw-secret@example.com/x")
     assert "pw-secret" not in str(caught.value)
+
+
+class LimitedReceiver(Receiver):
+    """Accepts bodies up to ``limit`` bytes; answers 413 above (as a proxy in front would)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.sizes: list[int] = []
+        self.too_large = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if len(body) > self.limit:
+            self.too_large += 1
+            return web.Response(status=413)
+        self.sizes.append(len(body))
+        return await super().handle(request)
+
+
+async def test_a_413_splits_the_batch_and_keeps_the_order(tmp_path: Path) -> None:
+    events = make_events(60)
+    envelope_size = len(WebhookSink("http://h/x").body([EventIds().envelope(events[0])]))
+    receiver = LimitedReceiver(limit=envelope_size * 7)  # about 6 events per POST
+    async with serve(receiver.app) as base:
+        sink = WebhookSink(f"{base}/hooks/cx", secret=SECRET, retry=FAST)
+        async with Bridge(sink, spool=Spool(tmp_path), batch_size=60, linger=0.05) as bridge:
+            for event in events:
+                await bridge.publish(event)
+            await bridge.flush(T)
+            assert bridge.stats.spooled == 0 and bridge.stats.failures == 0
+    assert receiver.ids == ids_of(events)
+    assert receiver.bad_signatures == 0  # every part is signed on its own
+    assert sink.splits > 0 and receiver.too_large == sink.splits
+    assert max(receiver.sizes) <= receiver.limit
+
+
+async def test_an_event_too_large_for_the_receiver_is_spooled_not_dropped(
+    tmp_path: Path,
+) -> None:
+    events = make_events(5)
+    receiver = LimitedReceiver(limit=10)
+    async with serve(receiver.app) as base:
+        sink = WebhookSink(f"{base}/hooks/cx", secret=SECRET, retry=FAST)
+        async with Bridge(
+            sink, spool=Spool(tmp_path), batch_size=5, linger=0.05, retry=FAST_RETRY
+        ) as bridge:
+            for event in events:
+                await bridge.publish(event)
+            await bridge.wait_until(lambda b: b.spooled == 5, T)
+            assert "too large" in (bridge.stats.last_error or "")
+            receiver.limit = 1 << 20  # the receiver's limit is raised: it all goes through
+            await bridge.flush(T)
+    assert receiver.ids == ids_of(events)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_long_retry_after_spools_and_is_honoured_by_the_bridge(tmp_path: Path) -> None:
+    pauses = 1
+
+    async def paused(request: web.Request) -> web.Response:
+        nonlocal pauses
+        if pauses:
+            pauses -= 1
+            return web.Response(status=429, headers={"Retry-After": "60"})
+        return await receiver.handle(request)
+
+    receiver = Receiver()
+    receiver.app = web.Application()
+    receiver.app.router.add_post("/hooks/cx", paused)
+    events = make_events(20)
+    clock = FakeClock()
+    async with serve(receiver.app) as base:
+        sink = WebhookSink(f"{base}/hooks/cx", secret=SECRET)  # the default policy
+        async with Bridge(
+            sink, spool=Spool(tmp_path), batch_size=20, linger=0.05, retry=FAST_RETRY, clock=clock
+        ) as bridge:
+            for event in events:
+                await bridge.publish(event)
+            await bridge.wait_until(lambda b: b.spooled == 20, T)
+            # 60 s is above the webhook's in-place cap: not waited for inside the sink (the
+            # source is never held back), but the bridge waits that long before trying again
+            assert receiver.attempts == 0 and pauses == 0
+            assert bridge.retry_in == 60.0
+            assert "asks to wait 60s" in (bridge.stats.last_error or "")
+            clock.now += 30
+            assert bridge.retry_in == 30.0
+            bridge.retry_now()  # an operator (or the test) knows the receiver is back
+            await bridge.flush(T)
+    assert receiver.ids == ids_of(events)

@@ -14,9 +14,17 @@ Headers:
 
 A ``2xx`` acknowledges the whole batch. Failures are retried by
 :class:`cxkit.core.http.HTTPClient` with :data:`WEBHOOK_RETRY` (408/425/429/5xx and
-connection errors, ``Retry-After`` honoured; a POST is safe to repeat here because consumers
-deduplicate by event id); when those retries are spent the bridge spools the batch and sends
-it again later, re-signed with a new timestamp. The secret never appears in logs or errors.
+connection errors, ``Retry-After`` up to 10 s honoured in place; a POST is safe to repeat here
+because consumers deduplicate by event id); when those retries are spent, or the receiver asks
+for a longer pause, the bridge spools the batch (honouring the receiver's ``Retry-After``, see
+:data:`cxkit.bridge.pipeline.RETRY_AFTER_CAP`) and sends it again later, re-signed with a new
+timestamp. So a slow or paused receiver never holds the source back for long.
+
+A ``413 Payload Too Large`` splits the batch: its halves are sent in order (each signed), down
+to single events, and the prefix that went through is reported if a later part fails. Any
+other answer below 500 is a refusal that retrying may not cure (a wrong secret, a missing
+route): the batch is spooled and retried all the same, never dropped, and the error names
+the status. The secret never appears in logs or errors.
 """
 
 from __future__ import annotations
@@ -34,7 +42,8 @@ from cxkit.bridge.sinks.base import Sink
 from cxkit.config import RetryPolicy, Secret, Timeouts
 from cxkit.core.http import HTTPClient, VendorProfile
 from cxkit.core.httplog import redact_url
-from cxkit.errors import APIStatusError, ConfigError, TransportError
+from cxkit.core.retry import parse_retry_after
+from cxkit.errors import APIStatusError, ConfigError, RateLimitError, TransportError
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -53,10 +62,12 @@ WEBHOOK_RETRY: Final = RetryPolicy(
     max_retries=4,
     min_wait=0.2,
     max_wait=5.0,
+    retry_after_cap=10.0,
     retry_statuses=frozenset({408, 425, 429, 500, 502, 503, 504}),
     retry_non_idempotent=True,
 )
-"""Default retries of one webhook POST before the batch is spooled."""
+"""Default retries of one webhook POST before the batch is spooled (a ``Retry-After`` above
+10 s is not waited for in place: the bridge spools and waits for it instead)."""
 
 WEBHOOK_TIMEOUTS: Final = Timeouts(connect=5.0, read=30.0, total=60.0)
 """Default timeouts of one webhook POST."""
@@ -93,6 +104,10 @@ def verify_signature(
     if abs(current - sent) > tolerance:
         return False
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+class _TooLarge(Exception):
+    """The receiver answered 413 to a batch."""
 
 
 class WebhookSink(Sink):
@@ -132,6 +147,8 @@ class WebhookSink(Sink):
         self.name = redact_url(url)
         self._secret = Secret(secret) if secret is not None else None
         self._clock = clock
+        self.splits = 0
+        """How many times a batch was split after a 413."""
         self.http = HTTPClient(
             f"{parts.scheme}://{parts.netloc}",
             vendor=_PROFILE,
@@ -151,7 +168,31 @@ class WebhookSink(Sink):
         return b'{"events":' + encode_envelopes(list(batch)) + b"}"
 
     async def send(self, batch: Sequence[Envelope]) -> None:
-        """POST the batch (retried per policy); raise SinkUnavailable when it keeps failing."""
+        """POST the batch (retried per policy); raise SinkUnavailable when it keeps failing.
+
+        A 413 splits the batch in halves, sent in order (see the module docs).
+        """
+        if not batch:
+            return
+        try:
+            await self._post(batch)
+        except _TooLarge:
+            if len(batch) == 1:
+                raise SinkUnavailable(
+                    f"webhook {self.name} answered 413: one event of "
+                    f"{len(self.body(batch))} bytes is too large for the receiver",
+                    sink=self.name,
+                ) from None
+            self.splits += 1
+            half = len(batch) // 2
+            await self.send(batch[:half])
+            try:
+                await self.send(batch[half:])
+            except SinkUnavailable as exc:
+                exc.delivered += half  # the first half went through
+                raise
+
+    async def _post(self, batch: Sequence[Envelope]) -> None:
         body = self.body(batch)
         headers = {"Content-Type": "application/json"}
         if self._secret is not None:
@@ -161,8 +202,18 @@ class WebhookSink(Sink):
         try:
             await self.http.request("POST", self.url, content=body, headers=headers)
         except APIStatusError as exc:
+            if exc.status == 413:
+                raise _TooLarge from None
+            retry_after = (
+                exc.retry_after
+                if isinstance(exc, RateLimitError)
+                else parse_retry_after(exc.headers.get("Retry-After"))
+            )
+            wait = f", asks to wait {retry_after:g}s" if retry_after is not None else ""
             raise SinkUnavailable(
-                f"webhook {self.name} answered {exc.status}", sink=self.name
+                f"webhook {self.name} answered {exc.status}{wait}",
+                sink=self.name,
+                retry_after=retry_after,
             ) from None
         except TransportError as exc:
             raise SinkUnavailable(
