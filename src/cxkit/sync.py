@@ -48,7 +48,7 @@ import inspect
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar, overload
 
 from cxkit.errors import UsageError
 
@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_Owner = TypeVar("_Owner")
 
 _NOTHING = object()
 
@@ -317,19 +318,37 @@ def run(
 _async_types: dict[type, bool] = {}
 
 
-_NAMESPACE_MARK = "__cxkit_namespace__"
-
-
-def namespace(func: Callable[[Any], T]) -> property:
-    """Declare a read-only property whose value never changes after ``__init__`` (a client's
+class namespace(Generic[_Owner, T]):
+    """Declare a read-only attribute whose value never changes after ``__init__`` (a client's
     resource namespace, such as ``client.routing``).
 
-    It behaves as ``@property``; sync proxies (:func:`syncify`) additionally cache the
-    wrapped value, so ``sync_client.routing.get_queue(...)`` makes one portal round trip
-    (the call) instead of two (the attribute read, then the call).
+    It behaves as a read-only ``@property`` (and is typed as the getter's return type); sync
+    proxies (:func:`syncify`) additionally cache the wrapped value, so
+    ``sync_client.routing.get_queue(...)`` makes one portal round trip (the call) instead of
+    two (the attribute read, then the call).
     """
-    setattr(func, _NAMESPACE_MARK, True)
-    return property(func)
+
+    def __init__(self, fget: Callable[[_Owner], T]) -> None:
+        self.fget = fget
+        self.name = fget.__name__
+        self.__doc__ = fget.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+
+    @overload
+    def __get__(self, obj: _Owner, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: _Owner | None, owner: type | None = None) -> T | Self:
+        if obj is None:
+            return self
+        return self.fget(obj)
+
+    def __set__(self, obj: _Owner, value: T) -> None:
+        raise AttributeError(f"{self.name!r} is a read-only namespace")
 
 
 def _is_async_type(cls: type) -> bool:
@@ -518,7 +537,7 @@ class SyncProxy:
             cache[name] = wrapped = _blocking(getattr(target, name), portal, timeout)
             return wrapped
         value = _wrap(portal.call(getattr, target, name), portal, timeout)
-        if isinstance(static, property) and getattr(static.fget, _NAMESPACE_MARK, False):
+        if isinstance(static, namespace):
             cache[name] = value
         return value
 

@@ -66,18 +66,13 @@ from cxkit.genesys.transport import (
     Transport,
     call_hook,
 )
+from cxkit.sync import namespace
 
 if TYPE_CHECKING:
     import ssl as ssl_module
 
     from cxkit.genesys.notifications import Channel, NotificationHub
     from cxkit.settings import Settings, SettingsWatcher
-
-    # cxkit.sync.namespace is typed as returning a bare ``property`` (the value type is
-    # lost); type checkers see a plain property, so ``client.routing`` keeps its type.
-    namespace = property
-else:
-    from cxkit.sync import namespace
 
 __all__ = ["GENESYS", "GENESYS_TIMEOUTS", "GenesysClient"]
 
