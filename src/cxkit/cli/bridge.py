@@ -199,6 +199,7 @@ def _summary(bridge: Bridge) -> str:
 
 async def run_bridge(cmd: BridgeCommand) -> int:
     """Run a bridge until the source ends, a signal, ``max_events`` or ``duration``."""
+    from cxkit.bridge.errors import BridgeError
     from cxkit.bridge.filters import EventFilter, parse_kinds
     from cxkit.bridge.pipeline import Bridge
     from cxkit.bridge.sinks.factory import SinkOptions, sink_from_url
@@ -230,6 +231,7 @@ async def run_bridge(cmd: BridgeCommand) -> int:
         except (NotImplementedError, RuntimeError, ValueError):
             pass
     tasks: list[asyncio.Task[Any]] = []
+    saved: tuple[Path, int] | None = None
     code = EXIT_OK
     try:
         await bridge.start()
@@ -247,10 +249,13 @@ async def run_bridge(cmd: BridgeCommand) -> int:
                     task.cancel()
                 if not pump.done():
                     pump.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pump  # raises a source or bridge error
+                # a source error propagates; the bridge's own (bridge.error) is reported
+                # below, once what it still held is saved
+                with contextlib.suppress(asyncio.CancelledError, BridgeError):
+                    await pump
         finally:
             await bridge.close(drain_timeout=cmd.drain_timeout)
+            saved = _save_unsaved(bridge, spool.path if spool is not None else None, cmd)
     finally:
         for task in tasks:
             task.cancel()
@@ -258,8 +263,42 @@ async def run_bridge(cmd: BridgeCommand) -> int:
             loop.remove_signal_handler(sig)
     if bridge.error is not None:
         code = EXIT_FAILED
+        _error(str(bridge.error))
+    if saved is not None:
+        path, count = saved
+        _error(
+            f"{count} events could be neither delivered nor spooled; they are saved, in order, "
+            f"as JSON lines in {path} (each line an envelope: publish them again with "
+            "Bridge.publish_envelope(decode_envelope(line)) once the destination is back)"
+        )
+        code = EXIT_FAILED
     _note(_summary(bridge), cmd.quiet)
     return code
+
+
+def _save_unsaved(
+    bridge: Bridge, spool_dir: Path | None, cmd: BridgeCommand
+) -> tuple[Path, int] | None:
+    """Write the envelopes the bridge could not deliver or spool (a full spool, or a close
+    without a spool while the sink was down) next to the spool, so that none is lost when the
+    process exits. Returns (file, count), or None when there were none."""
+    import datetime as dt
+
+    from cxkit.bridge.envelope import encode_envelope
+
+    unsaved = bridge.unsaved()
+    if not unsaved:
+        return None
+    folder = spool_dir or default_spool_dir(cmd.source, cmd.to, cmd.tenants, cmd.kinds)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    path = folder / f"unsaved-{stamp}.jsonl"
+    with open(path, "wb") as handle:
+        for envelope in unsaved:
+            handle.write(encode_envelope(envelope) + b"\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path, len(unsaved)
 
 
 def bridge(

@@ -8,6 +8,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from cxkit.bridge import decode_envelope
@@ -124,3 +125,44 @@ async def test_wrong_five9_password_fails_without_showing_it(tmp_path: Path) -> 
     assert result.exit_code == 1, result.output
     assert "wrong-pass-9876" not in result.output
     assert "InvalidCredentials" in result.output or "Unauthorized" in result.output
+
+
+async def test_a_full_spool_stops_the_bridge_and_loses_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The broker is unreachable and the spool tiny: the bridge stops with a clear error, and
+    every event it took is in the spool or in the unsaved file it names."""
+    import re
+
+    from cxkit.bridge import Spool
+    from cxkit.cli.bridge import EXIT_FAILED, BridgeCommand, run_bridge
+
+    from .brokers import free_port
+
+    spool_dir = tmp_path / "spool"
+    command = BridgeCommand(
+        source="emulator",
+        to=f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        spool=spool_dir,
+        spool_max_bytes=16 * 1024,
+        scenario_interval=0.05,
+        duration=T,  # a safety net: the full spool ends it long before
+    )
+    code = await asyncio.wait_for(run_bridge(command), T)
+    err = capsys.readouterr().err
+    assert code == EXIT_FAILED
+    assert f"spool {spool_dir} is full" in err and "16384 bytes" in err
+    match = re.search(r"(\d+) events could be neither delivered nor spooled; .* in (\S+) ", err)
+    assert match, err
+    unsaved_file = Path(match.group(2))
+    lines = (await asyncio.to_thread(unsaved_file.read_bytes)).splitlines()
+    assert len(lines) == int(match.group(1)) > 0
+    unsaved = [decode_envelope(line) for line in lines]
+    published = int(re.findall(r"published (\d+)", err)[-1])
+    spool = Spool(spool_dir)
+    try:
+        spooled, _ = spool.read(100_000)
+    finally:
+        spool.close()
+    ids = [e.id for e in spooled] + [e.id for e in unsaved]
+    assert len(ids) == len(set(ids)) == published  # each event once: nothing dropped
