@@ -46,7 +46,7 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
 import aiohttp
 import msgspec
@@ -98,6 +98,12 @@ from cxkit.five9.session_store import SessionStore, StoredSession
 from cxkit.five9.stats import StatsCache
 from cxkit.five9.stats_backend import StatsBackend
 from cxkit.five9.streams import Five9EventStream
+from cxkit.sync import namespace
+
+if TYPE_CHECKING:
+    # imported at run time inside __init__: agent.py and supervisor.py import this module
+    from cxkit.five9.agent import AgentAPI
+    from cxkit.five9.supervisor import SupervisorAPI
 
 __all__ = [
     "AGENT_ROOT",
@@ -383,9 +389,24 @@ class Five9Client:
         from cxkit.five9.agent import AgentAPI
         from cxkit.five9.supervisor import SupervisorAPI
 
-        self.agent = AgentAPI(self)
-        self.supervisor = SupervisorAPI(self)
-        self.cloud = CloudAPI(self, header=cloud_header, clock=clock)
+        self._agent = AgentAPI(self)
+        self._supervisor = SupervisorAPI(self)
+        self._cloud = CloudAPI(self, header=cloud_header, clock=clock)
+
+    @namespace
+    def agent(self) -> AgentAPI:
+        """Agent REST methods (``/appsvcs``): presence, calls, dispositions, transfers..."""
+        return self._agent
+
+    @namespace
+    def supervisor(self) -> SupervisorAPI:
+        """Supervisor REST methods (``/supsvcs``): users, statistics, monitoring..."""
+        return self._supervisor
+
+    @namespace
+    def cloud(self) -> CloudAPI:
+        """The cloud APIs (OAuth-style bearer header)."""
+        return self._cloud
 
     def __repr__(self) -> str:
         state = "logged in" if self._login is not None else "not logged in"
