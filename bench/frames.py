@@ -22,9 +22,11 @@ __all__ = ["five9_frames", "five9_snapshot_for_agents", "genesys_frames"]
 
 
 class _Clock:
-    """The two clock calls the Five9 plugin needs when it runs without a server."""
+    """What the Five9 plugin needs of its context when it runs without a server: the clock,
+    a base URL and no simulated center (the benchmark frames come from its own script)."""
 
     base_url = "http://127.0.0.1:8470"
+    simulation = None
 
     def now(self) -> float:
         return time.time()
