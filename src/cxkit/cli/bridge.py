@@ -100,7 +100,8 @@ class BridgeCommand:
 @contextlib.asynccontextmanager
 async def _open_source(cmd: BridgeCommand) -> AsyncIterator[AsyncIterator[BaseEvent]]:
     """The source's event iterator, with its clients (and emulator) open around it."""
-    from cxkit.bridge.sources import five9_events, genesys_events
+    from cxkit.bridge.filters import parse_kinds
+    from cxkit.bridge.sources import five9_events, genesys_events, topic_families
     from cxkit.errors import ConfigError
 
     async with contextlib.AsyncExitStack() as stack:
@@ -165,20 +166,34 @@ async def _open_source(cmd: BridgeCommand) -> AsyncIterator[AsyncIterator[BaseEv
                 client_secret=genesys_secret,
             )
             await stack.enter_async_context(gclient)
-            events = genesys_events(gclient)
+            families = topic_families(parse_kinds(cmd.kinds))
+            _note(f"genesys: subscribing {families.describe()}", cmd.quiet)
+            events = genesys_events(gclient, families=families)
         else:
             raise ConfigError.bad_value("bridge.from", cmd.source, ", ".join(SOURCES))
         stack.push_async_callback(events.aclose)  # type: ignore[attr-defined]
         yield events
 
 
-async def _pump(events: AsyncIterator[BaseEvent], bridge: Bridge, limit: int | None) -> int:
+async def _pump(
+    events: AsyncIterator[BaseEvent], bridge: Bridge, limit: int | None, quiet: bool = False
+) -> int:
     taken = 0
+    tenants = bridge.filter.tenants
+    left_out: set[str] = set()
     async for event in events:
         if await bridge.publish(event):
             taken += 1
             if limit is not None and taken >= limit:
                 break
+        elif tenants and event.tenant not in tenants and event.tenant not in left_out:
+            # a process that splits tenants sees the others' events: say so once per tenant
+            left_out.add(event.tenant)
+            _note(
+                f"tenant {event.tenant!r} is not one of --tenant "
+                f"{', '.join(sorted(tenants))}: its events are left to other bridges",
+                quiet,
+            )
     return taken
 
 
@@ -238,7 +253,7 @@ async def run_bridge(cmd: BridgeCommand) -> int:
         try:
             async with _open_source(cmd) as events:
                 _note(f"{cmd.source} -> {redact_url(cmd.to)}{where}", cmd.quiet)
-                pump = asyncio.create_task(_pump(events, bridge, cmd.max_events))
+                pump = asyncio.create_task(_pump(events, bridge, cmd.max_events, cmd.quiet))
                 tasks = [pump, asyncio.create_task(stop.wait())]
                 if cmd.duration is not None:
                     tasks.append(asyncio.create_task(asyncio.sleep(cmd.duration)))

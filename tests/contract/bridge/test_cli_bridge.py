@@ -166,3 +166,77 @@ async def test_a_full_spool_stops_the_bridge_and_loses_nothing(
         spool.close()
     ids = [e.id for e in spooled] + [e.id for e in unsaved]
     assert len(ids) == len(set(ids)) == published  # each event once: nothing dropped
+
+
+async def test_two_bridge_processes_split_the_topics_of_one_tenant(
+    redis_server: BrokerProcess, tmp_path: Path
+) -> None:
+    """Two ``cxkit bridge`` processes on one Genesys org (the emulator): one carries the agent
+    states, the other the queues and interactions. Each subscribes only what it carries, has
+    its own spool, and together they deliver both halves into one Redis."""
+    import os
+    import sys
+
+    import aiohttp
+    import redis.asyncio as aioredis
+
+    from cxkit.emulator.server import EmulatorServer
+    from cxkit.emulator.tenant import DEMO
+
+    url = f"redis://127.0.0.1:{redis_server.port}/0"
+    credentials = DEMO.genesys.client_credentials
+    assert credentials.client_secret is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GENESYS_", "CXKIT_"))}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+
+    async def bridge(emulator_url: str, kinds: str, count: int) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "cxkit.cli", "bridge", "--from", "genesys",
+            "--genesys-url", emulator_url, "--genesys-client-id", credentials.client_id,
+            "--genesys-client-secret", credentials.client_secret.reveal(),
+            "--to", url, "--kinds", kinds, "--max-events", str(count),
+            stderr=asyncio.subprocess.PIPE, env=env,
+        )  # fmt: skip
+        try:
+            _, err = await asyncio.wait_for(proc.communicate(), T)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        assert proc.returncode is not None
+        return proc.returncode, err.decode()
+
+    async with EmulatorServer() as emulator, aiohttp.ClientSession() as admin:
+        async with admin.post(
+            f"{emulator.url}/_emulator/genesys/scenario",
+            json={"action": "start", "interval": 0.05},
+        ) as answer:
+            assert answer.status == 200
+        (code_a, err_a), (code_b, err_b) = await asyncio.gather(
+            bridge(emulator.url, "agent.*", 10),
+            bridge(emulator.url, "queue.*,interaction.*", 20),
+        )
+        # what each process really subscribed, as the emulator's notification service saw it
+        async with admin.post(f"{emulator.url}/_emulator/genesys/state", json={}) as answer:
+            channels = (await answer.json())["channels"]
+    families = sorted(tuple(sorted({t.split(".")[1] for t in c["topics"]})) for c in channels)
+    assert families == [("analytics", "routing"), ("users",)]
+    assert code_a == 0 and code_b == 0, err_a + err_b
+    assert "subscribing user presence and routing status\n" in err_a
+    assert "subscribing queue observations, queue conversations\n" in err_b
+    assert credentials.client_secret.reveal() not in err_a + err_b
+
+    client = aioredis.Redis.from_url(url)
+    try:
+        lengths = {k.decode(): await client.xlen(k) async for k in client.scan_iter("cxkit:*")}
+    finally:
+        await client.aclose()
+    kinds = {key.rsplit(":", 1)[1] for key in lengths}
+    assert "agent.state" in kinds and "queue.statistics" in kinds
+    assert kinds <= {"agent.state", "queue.statistics"} | {
+        f"interaction.{what}" for what in ("started", "updated", "ended")
+    }
+    agent = sum(n for key, n in lengths.items() if key.endswith(":agent.state"))
+    assert agent == 10 and sum(lengths.values()) == 10 + 20  # each half, exactly once
+    spools = sorted(p.name for p in (tmp_path / "state" / "cxkit" / "bridge").iterdir())
+    assert len(spools) == 2 and all(name.startswith("genesys-") for name in spools)
