@@ -9,9 +9,23 @@ Serves the Agent (``/appsvcs/rs/svc``), Supervisor (``/supsvcs/rs/svc``) and rec
 ``scenario``, ``quirks``, ``notices``, ``login_elsewhere``, ``stats_filter``, ``skill``,
 ``offer_call``, ``set_presence``, ``call_action``, ``flush``). The emulator core loads it
 through :func:`create_plugin`.
+
+With a simulated center (``EmulatorConfig.simulation``) the domain is a view of it: see
+:mod:`cxkit.emulator.five9.simview` for the mapping (and how the demo agent's credentials map
+to the first simulated agent).
 """
 
 from cxkit.emulator.five9.options import DataCenterSpec, Five9Options, NoticeSpec
 from cxkit.emulator.five9.plugin import Five9Plugin, create_plugin
 
-__all__ = ["DataCenterSpec", "Five9Options", "Five9Plugin", "NoticeSpec", "create_plugin"]
+__all__ = [
+    "SUPPORTS_SIMULATION",
+    "DataCenterSpec",
+    "Five9Options",
+    "Five9Plugin",
+    "NoticeSpec",
+    "create_plugin",
+]
+
+SUPPORTS_SIMULATION = True
+"""The plugin is a view of :mod:`cxkit.sim` when the emulator runs a simulated center."""

@@ -291,6 +291,9 @@ def _scenario(plugin: Five9Plugin, body: dict[str, Any]) -> dict[str, Any]:
     action = body.get("action", "step")
     scenario = plugin.scenario
     done: list[str] = []
+    if plugin.core.simulated and action in ("start", "stop", "step"):
+        # The simulated center is the activity: nothing scripted runs beside it.
+        return {"running": False, "steps": 0, "done": [], "simulation": True}
     if action == "step":
         for _ in range(int(_num(body, "steps", 1, minimum=1))):
             done.append(scenario.step())

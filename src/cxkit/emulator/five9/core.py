@@ -16,6 +16,7 @@ from cxkit.emulator.five9.ids import IdGenerator
 from cxkit.emulator.five9.options import Five9Options
 from cxkit.emulator.five9.seed import seed_tenant
 from cxkit.emulator.five9.sessions import AuthSession, SessionRegistry
+from cxkit.emulator.five9.simview import SimTenant, build_sim_row
 from cxkit.emulator.five9.state import Tenant
 from cxkit.emulator.five9.stats import StatsPublisher
 from cxkit.emulator.tenant import Five9Tenant
@@ -36,19 +37,39 @@ class Five9Core:
         self.build()
 
     def build(self) -> None:
-        """(Re)create the demo domain with fresh logins and the configured data centers."""
+        """(Re)create the domain with fresh logins and the configured data centers: the
+        scripted demo domain, or a view of the emulator's simulated center when it runs one
+        (:mod:`cxkit.emulator.five9.simview`)."""
         self.ids = IdGenerator(self.options.seed)
-        self.tenant = Tenant(
-            org_id=self.demo.org_id,
-            org_name=self.demo.domain_name,
-            clock_ms=self.now_ms,
-            ids=self.ids,
-        )
-        seed_tenant(self.tenant, self.demo, self.options)
+        host = self._ctx.simulation if self._ctx is not None else None
+        if host is not None:
+            sim_tenant = SimTenant(
+                host,
+                org_id=self.demo.org_id,
+                org_name=self.demo.domain_name,
+                clock_ms=self.now_ms,
+                ids=self.ids,
+            )
+            sim_tenant.seed(self.demo, self.options)
+            self.tenant: Tenant = sim_tenant
+            self.publisher = StatsPublisher(sim_tenant, build_sim_row)
+        else:
+            self.tenant = Tenant(
+                org_id=self.demo.org_id,
+                org_name=self.demo.domain_name,
+                clock_ms=self.now_ms,
+                ids=self.ids,
+            )
+            seed_tenant(self.tenant, self.demo, self.options)
+            self.publisher = StatsPublisher(self.tenant)
         self.sessions = SessionRegistry(self.tenant, self.options)
         self.dcs = DataCenters(self.options.data_centers, self.ids)
-        self.publisher = StatsPublisher(self.tenant)
         self._rate: dict[str, tuple[float, int]] = {}
+
+    @property
+    def simulated(self) -> bool:
+        """True when the domain is a view of the emulator's simulated center."""
+        return isinstance(self.tenant, SimTenant)
 
     # ------------------------------------------------------------------ context
 
@@ -64,8 +85,15 @@ class Five9Core:
         return self._ctx
 
     def now_ms(self) -> int:
-        """The emulator clock in epoch milliseconds (0 before setup)."""
-        return int(self._ctx.now() * 1000) if self._ctx is not None else 0
+        """The emulator clock in epoch milliseconds (0 before setup); with a simulated
+        center, the simulation's clock (``epoch + now``), so that every timestamp of the
+        domain (rows, frames, answers) is on the truth's timeline, whatever the speed."""
+        if self._ctx is None:
+            return 0
+        host = self._ctx.simulation
+        if host is not None:
+            return round(host.sim.wall_time() * 1000)
+        return int(self._ctx.now() * 1000)
 
     def monotonic(self) -> float:
         """Monotonic seconds of the emulator clock."""

@@ -88,6 +88,11 @@ class Five9Options:
     scenario_interval: float = 5.0
     stats_interval: float = 0.0
     """Coalescing delay of 5012 deltas in seconds (0: flush on the next loop iteration)."""
+    max_frame_bytes: int = 3_500_000
+    """Largest statistics frame sent (0: no limit). A bigger 5000 goes out as one 5000 per
+    data source (each replaces its own table), a data source bigger still as a 5000 with its
+    first rows plus 5012s adding the rest; a bigger 5012 as several. The default stays under
+    aiohttp's 4 MiB receive limit (a simulated center of thousands of agents needs it)."""
 
     # login / auth quirks
     presence_status: int = 200

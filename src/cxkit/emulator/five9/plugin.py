@@ -26,8 +26,10 @@ from cxkit.emulator.five9.routes_session import add_session_routes
 from cxkit.emulator.five9.routes_supervisor import add_supervisor_routes
 from cxkit.emulator.five9.scenario import Scenario
 from cxkit.emulator.five9.sessions import AGENT, SUPERVISOR
+from cxkit.emulator.five9.simview import SimTenant
 from cxkit.emulator.five9.ws import SocketHub
 from cxkit.emulator.tenant import DEMO, Five9Tenant
+from cxkit.sim import ChangeRecord
 
 __all__ = ["Five9Plugin", "create_plugin"]
 
@@ -65,10 +67,16 @@ class Five9Plugin:
     # ------------------------------------------------------------------ VendorPlugin
 
     def setup(self, app: web.Application, ctx: EmulatorContext) -> None:
-        """Add the VCC roots, the sockets and the scripted activity to the app."""
+        """Add the VCC roots, the sockets and the scripted activity to the app; with a
+        simulated center (``ctx.simulation``) the domain is a view of it instead."""
         self.core.attach(ctx)
         self.core.build()  # re-seed so the demo's timestamps follow the emulator clock
         self._wire()
+        host = ctx.simulation
+        if host is not None:
+            # Registered once: both survive resets and reach the current tenant and hub.
+            host.subscribe(self._sim_record)
+            host.on_tick(self._sim_tick)
         router = app.router
         router.add_get("/appsvcs/ws/{key}", self._agent_socket)
         router.add_get("/agentsws/{key}", self._agent_socket)
@@ -80,7 +88,7 @@ class Five9Plugin:
         router.add_route("*", f"/{{root:{_ROOTS}|agentsvcs}}{{tail:(/.*)?}}", self._unknown)
         ctx.on_reset(self._reset)
         ctx.on_clock_advance(self._clock_advanced)
-        if self.options.scenario:
+        if self.options.scenario and host is None:
             app.on_startup.append(self._startup_scenario)
         app.on_cleanup.append(self._cleanup)
 
@@ -99,6 +107,22 @@ class Five9Plugin:
             "region": self.options.region,
             "adminCommands": sorted(COMMANDS),
         }
+        tenant = self.core.tenant
+        if isinstance(tenant, SimTenant):
+            # The demo agent's credentials log in as the first simulated agent.
+            if tenant.demo_agent_id is not None:
+                info["agent"] = {**demo.agent.to_info(), "userId": tenant.demo_agent_id}
+            directory = tenant.sim.directory
+            info["simulation"] = {
+                "agents": len(directory.agents),
+                "queues": len(directory.queues),
+                "demoAgent": directory.agents[0].id if directory.agents else None,
+                "agentPassword": demo.agent.password.reveal(),
+                "note": (
+                    "every simulated agent logs in with its username and agentPassword; "
+                    "the demo agent's username logs in as the first simulated agent"
+                ),
+            }
         with contextlib.suppress(Exception):
             info["loginUrl"] = self.core.base_url
             info["metadata"] = self.core.metadata()
@@ -195,7 +219,7 @@ class Five9Plugin:
         self.core.attach(ctx)
         self.core.publisher.rebuild()
         self._wire()
-        if self.options.scenario:
+        if self.options.scenario and not self.core.simulated:
             self.start_scenario(self.options.scenario_interval)
 
     async def _startup_scenario(self, app: web.Application) -> None:
@@ -234,6 +258,20 @@ class Five9Plugin:
                 log.exception("five9 emulator: scenario step failed")
                 self.scenario.next_due += self.core.options.scenario_interval
             await asyncio.sleep(min(0.25, self.core.options.scenario_interval))
+
+    def _sim_record(self, record: ChangeRecord) -> None:
+        """SimHost observer: the simulation changed; the domain follows."""
+        tenant = self.core.tenant
+        if isinstance(tenant, SimTenant):
+            tenant.apply(record)
+
+    def _sim_tick(self, now: float) -> None:
+        """SimHost tick callback: one 5012 (per stats filter) with every row changed
+        since the last tick."""
+        tenant = self.core.tenant
+        if isinstance(tenant, SimTenant):
+            tenant.tick()
+            self.hub.flush()
 
     def _clock_advanced(self, seconds: float) -> None:
         if self.scenario.running:

@@ -123,7 +123,7 @@ def add_agent_routes(router: Router, core: Five9Core) -> None:
         return empty(core.options.presence_status)
 
     def system_not_ready(call: Call) -> web.StreamResponse:
-        tenant.set_agent_presence(call.user_id, [], "367545")
+        tenant.set_agent_presence(call.user_id, [], tenant.system_not_ready_code())
         return empty(204)
 
     # ---------------------------------------------------------------- skills, campaigns

@@ -117,9 +117,7 @@ def add_misc_routes(router: Router, core: Five9Core) -> None:
 
     def ewt(call: Call) -> web.StreamResponse:
         skill_id = call.params.get("skillGroupId")
-        waiting = (
-            tenant.queue_length(skill_id) if skill_id else sum(map(len, tenant.queues.values()))
-        )
+        waiting = tenant.queue_length(skill_id or None)
         return json_response(
             {"estimatedWaitTime": waiting * 60_000, "mediaType": call.params.get("mediaType")}
         )

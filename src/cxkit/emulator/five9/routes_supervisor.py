@@ -100,7 +100,7 @@ def add_supervisor_routes(
         skill_id = call.params["skillId"]
         if skill_id not in tenant.skills:
             raise not_found(f"Skill {skill_id} not found", skill_id)
-        queued = [tenant.calls[c] for c in tenant.queues.get(skill_id, [])]
+        queued = tenant.queued_calls(skill_id)
         now = core.now_ms()
         ready = sorted(
             u
@@ -110,10 +110,10 @@ def add_supervisor_routes(
         return json_response(
             {
                 "skillId": skill_id,
-                "inQueueCalls": [{"id": c.id, "queuedSince": c.queued_since} for c in queued],
+                "inQueueCalls": [{"id": c, "queuedSince": since} for c, since in queued],
                 "inQueueCallCount": len(queued),
                 "inQueueCallbackCount": 0,
-                "maxQueueDuration": max((now - c.queued_since for c in queued), default=0),
+                "maxQueueDuration": max((now - since for _, since in queued), default=0),
                 "readyForCallAgentsIds": ready,
             }
         )

@@ -23,7 +23,15 @@ from cxkit.emulator.five9.options import Five9Options
 from cxkit.emulator.five9.state import Tenant
 from cxkit.emulator.tenant import Five9Tenant
 
-__all__ = ["AGENT_PERMISSIONS", "SCENARIO_AGENT_IDS", "SUPERVISOR_PERMISSIONS", "seed_tenant"]
+__all__ = [
+    "AGENT_PERMISSIONS",
+    "DISPOSITIONS",
+    "SCENARIO_AGENT_IDS",
+    "SUPERVISOR_PERMISSIONS",
+    "add_lookups",
+    "add_supervisor",
+    "seed_tenant",
+]
 
 AGENT_PERMISSIONS = [
     "CAN_RUN_WEB_AGENT",
@@ -79,12 +87,8 @@ _AGENTS: tuple[tuple[str, str, str, dict[str, int], str], ...] = (
 SCENARIO_AGENT_IDS = tuple(a[0] for a in _AGENTS)
 
 
-def seed_tenant(tenant: Tenant, demo: Five9Tenant, options: Five9Options) -> None:
-    """Fill an empty tenant with the demo domain."""
-    for skill_id, name in ((SALES, "Sales"), (SUPPORT, "Support"), (BILLING, "Billing")):
-        tenant.add_skill(Skill(id=skill_id, name=name, description=f"{name} queue"))
-    tenant.agent_groups.update({"300000000000301": "Tier 1", "300000000000302": "Tier 2"})
-
+def add_supervisor(tenant: Tenant, demo: Five9Tenant) -> None:
+    """Add the demo domain's supervisor (the published supervisor credentials)."""
     sup = demo.supervisor
     tenant.add_user(
         User(
@@ -98,6 +102,53 @@ def seed_tenant(tenant: Tenant, demo: Five9Tenant, options: Five9Options) -> Non
             permissions=SUPERVISOR_PERMISSIONS,
         )
     )
+
+
+DISPOSITIONS = (
+    Disposition("0", "No Disposition", "System", system=True),
+    Disposition("-5", "Abandon", "System", system=True),
+    Disposition("-17", "Agent Error", "System", system=True),
+    Disposition("-23", "Transferred To 3rd Party", "System", system=True),
+    Disposition("300000000000401", "Sale", "Customer bought"),
+    Disposition("300000000000402", "No Sale", "Customer declined"),
+    Disposition("300000000000403", "Call Back", "Call the customer back"),
+    Disposition("300000000000404", "Resolved", "Issue resolved"),
+)
+CUSTOM_DISPOSITIONS = ("300000000000401", "300000000000402", "300000000000403", "300000000000404")
+
+
+def add_lookups(tenant: Tenant, options: Five9Options) -> None:
+    """Dispositions, contact fields, call variables and maintenance notices: the same in
+    the scripted domain and in the simulated one."""
+    for disp in DISPOSITIONS:
+        tenant.dispositions[disp.id] = Disposition(
+            disp.id, disp.name, disp.description, system=disp.system
+        )
+    for field_def in (
+        ContactField("1", "number1", "PHONE", primary=True),
+        ContactField("2", "first_name", "STRING"),
+        ContactField("3", "last_name", "STRING"),
+        ContactField("4", "email", "EMAIL"),
+        ContactField("114", "influence_score", "NUMBER"),
+    ):
+        tenant.contact_fields[field_def.id] = field_def
+    for cav in (
+        CallVariable("300000000000501", "session_id", "Call", "STRING"),
+        CallVariable("300000000000502", "number", "Call", "PHONE"),
+        CallVariable("300000000000503", "DNIS", "Call", "PHONE"),
+        CallVariable("300000000000504", "order_id", "Custom", "STRING"),
+    ):
+        tenant.call_variables[cav.id] = cav
+    tenant.notices = [Notice(n.id, n.annotation, n.text) for n in options.notices]
+
+
+def seed_tenant(tenant: Tenant, demo: Five9Tenant, options: Five9Options) -> None:
+    """Fill an empty tenant with the demo domain."""
+    for skill_id, name in ((SALES, "Sales"), (SUPPORT, "Support"), (BILLING, "Billing")):
+        tenant.add_skill(Skill(id=skill_id, name=name, description=f"{name} queue"))
+    tenant.agent_groups.update({"300000000000301": "Tier 1", "300000000000302": "Tier 2"})
+
+    add_supervisor(tenant, demo)
     agent = demo.agent
     tenant.add_user(
         User(
@@ -141,18 +192,8 @@ def seed_tenant(tenant: Tenant, demo: Five9Tenant, options: Five9Options) -> Non
     tenant.logout_codes["367601"] = ReasonCode("367601", "End of Shift", True)
     tenant.logout_codes["367602"] = ReasonCode("367602", "Forced Logout", False)
 
-    for disp in (
-        Disposition("0", "No Disposition", "System", system=True),
-        Disposition("-5", "Abandon", "System", system=True),
-        Disposition("-17", "Agent Error", "System", system=True),
-        Disposition("-23", "Transferred To 3rd Party", "System", system=True),
-        Disposition("300000000000401", "Sale", "Customer bought"),
-        Disposition("300000000000402", "No Sale", "Customer declined"),
-        Disposition("300000000000403", "Call Back", "Call the customer back"),
-        Disposition("300000000000404", "Resolved", "Issue resolved"),
-    ):
-        tenant.dispositions[disp.id] = disp
-    custom = ["300000000000401", "300000000000402", "300000000000403", "300000000000404"]
+    add_lookups(tenant, options)
+    custom = list(CUSTOM_DISPOSITIONS)
     for campaign in (
         Campaign("1137597", "Inbound Sales", skill_ids=[SALES], profile_id="300000000000601"),
         Campaign("1137598", "Inbound Support", skill_ids=[SUPPORT, BILLING]),
@@ -167,21 +208,6 @@ def seed_tenant(tenant: Tenant, demo: Five9Tenant, options: Five9Options) -> Non
         campaign.disposition_ids = list(custom)
         tenant.add_campaign(campaign)
 
-    for field_def in (
-        ContactField("1", "number1", "PHONE", primary=True),
-        ContactField("2", "first_name", "STRING"),
-        ContactField("3", "last_name", "STRING"),
-        ContactField("4", "email", "EMAIL"),
-        ContactField("114", "influence_score", "NUMBER"),
-    ):
-        tenant.contact_fields[field_def.id] = field_def
-    for cav in (
-        CallVariable("300000000000501", "session_id", "Call", "STRING"),
-        CallVariable("300000000000502", "number", "Call", "PHONE"),
-        CallVariable("300000000000503", "DNIS", "Call", "PHONE"),
-        CallVariable("300000000000504", "order_id", "Custom", "STRING"),
-    ):
-        tenant.call_variables[cav.id] = cav
     now = tenant.clock_ms()
     tenant.recordings[agent.user_id] = [
         Recording(
@@ -196,4 +222,3 @@ def seed_tenant(tenant: Tenant, demo: Five9Tenant, options: Five9Options) -> Non
         )
         for i in range(5)
     ]
-    tenant.notices = [Notice(n.id, n.annotation, n.text) for n in options.notices]

@@ -251,15 +251,30 @@ class Tenant:
                 return notice
         raise not_found(f"Maintenance notice {notice_id} not found", notice_id)
 
-    def queue_length(self, skill_id: str) -> int:
-        """Calls waiting in a skill's queue."""
+    def queue_length(self, skill_id: str | None = None) -> int:
+        """Calls waiting in a skill's queue (None: in every queue)."""
+        if skill_id is None:
+            return sum(map(len, self.queues.values()))
         return len(self.queues.get(skill_id, ()))
+
+    def queued_calls(self, skill_id: str) -> list[tuple[str, int]]:
+        """``(call id, queued since ms)`` of the calls waiting in a skill's queue, oldest
+        first."""
+        return [(c, self.calls[c].queued_since) for c in self.queues.get(skill_id, ())]
+
+    def system_not_ready_code(self) -> str:
+        """The reason code ``set_system_not_ready_state`` puts the agent in."""
+        return "367545"
 
     # ------------------------------------------------------------------ agent state
 
-    def _set_state(self, agent: AgentActivity, state: str, reason: str = "0") -> None:
-        """Move an agent to ``state``, closing the spell of the previous state."""
-        now = self.clock_ms()
+    def _set_state(
+        self, agent: AgentActivity, state: str, reason: str = "0", now: int | None = None
+    ) -> None:
+        """Move an agent to ``state`` at ``now`` (default: the clock), closing the spell of
+        the previous state."""
+        if now is None:
+            now = self.clock_ms()
         if agent.state != state:
             spent = max(0, now - agent.state_since)
             agent.time_in[agent.state] = agent.time_in.get(agent.state, 0) + spent

@@ -12,15 +12,26 @@ tenant marked dirty and reports those that really differ as added / updated / re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cxkit.emulator.five9.model import AgentActivity
 from cxkit.emulator.five9.state import ACD_TOTAL_ID, DATA_SOURCES, STAT_TOTAL_ID, Tenant
 
-__all__ = ["StatsPublisher", "build_row", "filter_rows", "filtered_payload", "row_ids"]
+__all__ = [
+    "RowBuilder",
+    "StatsPublisher",
+    "acd_row",
+    "build_row",
+    "filter_rows",
+    "filtered_payload",
+    "row_ids",
+    "statistic_row",
+]
 
 Row = dict[str, Any]
+RowBuilder = Callable[[Tenant, str, str], dict[str, Any] | None]
+"""Builds the current row ``row_id`` of a data source (None: no such row)."""
 
 _SINCE_KEYS = (
     ("afterCallWorkState", "ACW"),
@@ -116,7 +127,9 @@ def _avg(total: int, count: int) -> int:
     return total // count if count else 0
 
 
-def _statistic(row_id: str, agents: Iterable[AgentActivity]) -> Row:
+def statistic_row(row_id: str, agents: Iterable[AgentActivity]) -> Row:
+    """One AGENT_STATISTIC row summing the counters of ``agents`` (one agent, or all for
+    the totals row ``id: ""``)."""
     calls = inbound = outbound = internal = breaks = hold = 0
     time_in: dict[str, int] = {}
     dispositions: dict[str, int] = {}
@@ -193,9 +206,32 @@ def _acd(tenant: Tenant, row_id: str, skill_ids: Iterable[str]) -> Row:
     oldest = min(queued) if queued else 0
     # Five9 recomputes the waits when it publishes; the emulator does when a row changes
     wait = max(0, tenant.clock_ms() - oldest) if queued else 0
+    return acd_row(
+        row_id,
+        calls=len(queued),
+        longest_ms=wait,
+        logged_in=logged_in,
+        ready=ready,
+        on_call=on_call,
+        not_ready=not_ready,
+    )
+
+
+def acd_row(
+    row_id: str,
+    *,
+    calls: int,
+    longest_ms: int,
+    logged_in: int,
+    ready: int,
+    on_call: int,
+    not_ready: int,
+) -> Row:
+    """One ACD_STATUS row from its figures (``on_call`` counts ringing, talking and
+    after-call work; ``ready`` is Five9's ``agentsInQueue``)."""
     return {
         "id": row_id,
-        "callsInQueue": len(queued),
+        "callsInQueue": calls,
         "callbacksInQueue": 0,
         "voicemailsInQueue": 0,
         "voicemailsInProgress": 0,
@@ -206,8 +242,8 @@ def _acd(tenant: Tenant, row_id: str, skill_ids: Iterable[str]) -> Row:
         "agentsInQueue": ready,
         "agentsOnCall": on_call,
         "agentsNotReadyForCalls": not_ready,
-        "longestQueueTime": wait,
-        "currentLongestQueueTime": wait,
+        "longestQueueTime": longest_ms,
+        "currentLongestQueueTime": longest_ms,
         "vivrCallsInQueue": 0,
     }
 
@@ -219,9 +255,9 @@ def build_row(tenant: Tenant, data_source: str, row_id: str) -> Row | None:
         return agent_state_row(tenant, agent) if agent is not None else None
     if data_source == "AGENT_STATISTIC":
         if row_id == STAT_TOTAL_ID:
-            return _statistic(STAT_TOTAL_ID, tenant.agents.values())
+            return statistic_row(STAT_TOTAL_ID, tenant.agents.values())
         agent = tenant.agents.get(row_id)
-        return _statistic(row_id, [agent]) if agent is not None else None
+        return statistic_row(row_id, [agent]) if agent is not None else None
     if data_source == "ACD_STATUS":
         if row_id == ACD_TOTAL_ID:
             return _acd(tenant, ACD_TOTAL_ID, tenant.skills)
@@ -388,8 +424,10 @@ def filter_rows(
 class StatsPublisher:
     """The last published rows and the delta computation behind event 5012."""
 
-    def __init__(self, tenant: Tenant) -> None:
+    def __init__(self, tenant: Tenant, builder: RowBuilder = build_row) -> None:
         self.tenant = tenant
+        self.builder = builder
+        """How a row is built (the simulated domain builds ACD and total rows its own way)."""
         self.last: dict[str, dict[str, Row]] = {}
         self.rebuild()
 
@@ -400,7 +438,7 @@ class StatsPublisher:
         for data_source in DATA_SOURCES:
             rows: dict[str, Row] = {}
             for row_id in row_ids(self.tenant, data_source):
-                row = build_row(self.tenant, data_source, row_id)
+                row = self.builder(self.tenant, data_source, row_id)
                 if row is not None:
                     rows[row_id] = row
             self.last[data_source] = rows
@@ -420,7 +458,7 @@ class StatsPublisher:
             updated: list[Row] = []
             removed: list[str] = []
             for row_id in sorted(ids):
-                row = build_row(self.tenant, data_source, row_id)
+                row = self.builder(self.tenant, data_source, row_id)
                 old = published.get(row_id)
                 if row is None:
                     if old is not None:

@@ -77,6 +77,71 @@ def _queue_figures(row: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def _row_size(row: Any) -> int:
+    return len(msgspec.json.encode(row)) + 1  # and a comma
+
+
+def _split_delta(payload: list[dict[str, Any]], budget: int) -> list[list[dict[str, Any]]]:
+    """A 5012 payload as several whose rows fit ``budget`` bytes each (rows are upserts, so
+    any split gives the same table)."""
+    parts: list[list[dict[str, Any]]] = []
+    current: dict[str, dict[str, Any]] = {}
+    size = 0
+    for block in payload:
+        source = block["dataSource"]
+        items = [("added", r, _row_size(r)) for r in block.get("added", ())]
+        items += [("updated", r, _row_size(r)) for r in block.get("updated", ())]
+        items += [("removed", r, _row_size(r)) for r in block.get("removed", ())]
+        for kind, item, item_size in items:
+            if current and size + item_size > budget:
+                parts.append(list(current.values()))
+                current, size = {}, 0
+            entry = current.get(source)
+            if entry is None:
+                entry = {"dataSource": source, "added": [], "updated": [], "removed": []}
+                current[source] = entry
+                size += 80
+            entry[kind].append(item)
+            size += item_size
+    if current:
+        parts.append(list(current.values()))
+    return parts
+
+
+def _split_snapshot(
+    payload: list[dict[str, Any]], budget: int
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """A 5000 payload as several frames: whole data sources packed into 5000s (each
+    replaces the tables it names, so a client sees no row vanish); a data source bigger than
+    ``budget`` alone as a 5000 with its first rows and 5012s adding the others."""
+    parts: list[tuple[str, list[dict[str, Any]]]] = []
+    packed: list[dict[str, Any]] = []
+    packed_size = 0
+    for block in payload:
+        sizes = [_row_size(r) for r in block["data"]]
+        total = sum(sizes) + 80
+        if total <= budget:
+            if packed and packed_size + total > budget:
+                parts.append(("5000", packed))
+                packed, packed_size = [], 0
+            packed.append(block)
+            packed_size += total
+            continue
+        rows = block["data"]
+        first, size = 0, 80
+        while first < len(rows) and size + sizes[first] <= budget:
+            size += sizes[first]
+            first += 1
+        first = max(first, 1)
+        parts.append(("5000", [{"dataSource": block["dataSource"], "data": rows[:first]}]))
+        rest = {"dataSource": block["dataSource"], "added": rows[first:], "updated": []}
+        rest["removed"] = []
+        parts.extend(("5012", part) for part in _split_delta([rest], budget))
+    if packed:
+        parts.append(("5000", packed))
+    return parts
+
+
 class SocketHub:
     """All open sockets of the Five9 emulator, and what is pushed to them."""
 
@@ -100,6 +165,27 @@ class SocketHub:
         message_id: str | None = None,
     ) -> str:
         """Encode one event with Five9's envelope (``payLoad``, ``broadCast``...)."""
+        return self._encode(
+            event_id,
+            payload,
+            reason=reason,
+            user_id=user_id,
+            user_name=user_name,
+            broadcast=broadcast,
+            message_id=message_id,
+        ).decode()
+
+    def _encode(
+        self,
+        event_id: str | int,
+        payload: Any,
+        *,
+        reason: str | None,
+        user_id: str | None,
+        user_name: str | None,
+        broadcast: bool,
+        message_id: str | None,
+    ) -> bytes:
         return msgspec.json.encode(
             {
                 "context": {
@@ -115,7 +201,41 @@ class SocketHub:
                 },
                 "payLoad": payload,
             }
-        ).decode()
+        )
+
+    def stats_frames(
+        self,
+        event_id: str,
+        payload: list[dict[str, Any]],
+        *,
+        user_id: str | None = None,
+        user_name: str | None = None,
+        broadcast: bool = False,
+    ) -> list[str]:
+        """A 5000 (``data`` blocks) or 5012 (``added/updated/removed`` blocks) payload as
+        frames of at most ``max_frame_bytes`` each (see :class:`Five9Options`)."""
+
+        def encode(event: str, part: list[dict[str, Any]]) -> bytes:
+            return self._encode(
+                event,
+                part,
+                reason="UPDATED",
+                user_id=user_id,
+                user_name=user_name,
+                broadcast=broadcast,
+                message_id=self._message_id(),
+            )
+
+        limit = self.core.options.max_frame_bytes
+        whole = encode(event_id, payload)
+        if limit <= 0 or len(whole) <= limit:
+            return [whole.decode()]
+        budget = max(1, limit - 1024)  # the envelope and the block keys
+        if event_id == "5000":
+            parts = _split_snapshot(payload, budget)
+        else:
+            parts = [("5012", part) for part in _split_delta(payload, budget)]
+        return [encode(event, part).decode() for event, part in parts]
 
     def _message_id(self) -> str:
         self._message_seq += 1
@@ -164,14 +284,10 @@ class SocketHub:
             self.core.tenant, self.core.publisher.snapshot(), sock.session.stats_filter, "data"
         )
         user = self.core.tenant.users.get(sock.user_id)
-        self.event(
-            sock,
-            "5000",
-            payload,
-            reason="UPDATED",
-            user_name=user.user_name if user else None,
-            message_id=self._message_id(),
-        )
+        for frame in self.stats_frames(
+            "5000", payload, user_id=sock.user_id, user_name=user.user_name if user else None
+        ):
+            self.push(sock, frame)
         sock.snapshot_sent = True
 
     def snapshot_for(self, session: AuthSession) -> int:
@@ -204,8 +320,7 @@ class SocketHub:
         if not payload:
             return
         self._agent_subscriptions(payload)
-        encoded: dict[bytes, str] = {}
-        message_id = self._message_id()
+        encoded: dict[bytes, list[str]] = {}
         for sock in self.live(SUPERVISOR):
             if sock.dead or not sock.snapshot_sent:
                 continue
@@ -213,15 +328,9 @@ class SocketHub:
             key = msgspec.json.encode(settings)
             if key not in encoded:
                 part = filtered_payload(self.core.tenant, payload, settings, "updated")
-                encoded[key] = (
-                    self.frame(
-                        "5012", part, reason="UPDATED", broadcast=True, message_id=message_id
-                    )
-                    if part
-                    else ""
-                )
-            if encoded[key]:
-                self.push(sock, encoded[key])
+                encoded[key] = self.stats_frames("5012", part, broadcast=True) if part else []
+            for frame in encoded[key]:
+                self.push(sock, frame)
 
     def _agent_subscriptions(self, payload: list[dict[str, Any]]) -> None:
         """What agent sockets see of a statistics change: event 29 (queue figures of the
