@@ -3,8 +3,10 @@
     python examples/bridge_redis_consumer.py redis://127.0.0.1:6379/0 --group wallboard
 
 Every consumer of a group gets a share of the entries; an entry is acknowledged (XACK) after
-it was handled, so a consumer that dies leaves its entries pending for another one to claim
-(XAUTOCLAIM). Delivery is at least once: skip an event whose ``id`` field was already seen.
+it was handled, so a consumer that dies leaves its entries pending: on every round each
+consumer first takes over (XAUTOCLAIM) entries that another consumer of the group received
+but did not acknowledge for ``--claim-idle`` seconds, oldest first, then reads new ones.
+Delivery is at least once: skip an event whose ``id`` field was already seen.
 Run with ``--limit N`` to stop after N events (the tests do).
 """
 
@@ -31,12 +33,26 @@ async def consume(
     limit: int | None = None,
     idle_rounds: int | None = None,
     block_ms: int = 1000,
+    claim_idle_ms: int = 60_000,
     handle: Callable[[str, UnifiedEvent], object] = print,
 ) -> int:
     """Read with a consumer group until ``limit`` events (or ``idle_rounds`` empty reads)."""
     client = aioredis.Redis.from_url(url)
     seen: OrderedDict[str, None] = OrderedDict()  # recent ids, to drop at-least-once repeats
     handled = idle = 0
+
+    async def take(key: bytes, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        nonlocal handled
+        for entry_id, fields in entries:
+            event_id = fields[b"id"].decode()
+            if event_id not in seen:
+                seen[event_id] = None
+                if len(seen) > 100_000:
+                    seen.popitem(last=False)
+                handle(key.decode(), decode(fields[b"event"]))
+                handled += 1
+            await client.xack(key, group, entry_id)  # only once handled: at least once
+
     try:
         while limit is None or handled < limit:
             # new tenants / kinds make new streams: look for them on every round
@@ -50,25 +66,30 @@ async def consume(
             if not keys:
                 await asyncio.sleep(block_ms / 1000)
                 continue
-            answer: Any = await client.xreadgroup(
+            # entries a dead (or stuck) consumer of the group received and never acknowledged
+            claimed = 0
+            for key in keys:
+                start: Any = "0-0"
+                while True:
+                    answer: Any = await client.xautoclaim(
+                        key, group, consumer, min_idle_time=claim_idle_ms, start_id=start, count=100
+                    )
+                    start, entries = answer[0], [e for e in answer[1] if e[1]]
+                    claimed += len(entries)
+                    await take(key, entries)
+                    if start in (b"0-0", "0-0"):
+                        break
+            answer = await client.xreadgroup(
                 group, consumer, dict.fromkeys(keys, ">"), count=100, block=block_ms
             )
-            if not answer:
+            if not answer and not claimed:
                 idle += 1
                 if idle_rounds is not None and idle >= idle_rounds:
                     break
                 continue
             idle = 0
-            for key, entries in answer:
-                for entry_id, fields in entries:
-                    event_id = fields[b"id"].decode()
-                    if event_id not in seen:
-                        seen[event_id] = None
-                        if len(seen) > 100_000:
-                            seen.popitem(last=False)
-                        handle(key.decode(), decode(fields[b"event"]))
-                        handled += 1
-                    await client.xack(key, group, entry_id)
+            for key, entries in answer or []:
+                await take(key, entries)
     finally:
         await client.aclose()
     return handled
@@ -82,6 +103,9 @@ def main() -> None:
     parser.add_argument("--consumer", default="consumer-1")
     parser.add_argument("--pattern", default="cxkit:*")
     parser.add_argument("--limit", type=int)
+    parser.add_argument(
+        "--claim-idle", type=float, default=60.0, help="seconds before taking over an entry"
+    )
     args = parser.parse_args()
     asyncio.run(
         consume(
@@ -90,6 +114,7 @@ def main() -> None:
             consumer=args.consumer,
             pattern=args.pattern,
             limit=args.limit,
+            claim_idle_ms=int(args.claim_idle * 1000),
         )
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 import redis.asyncio as aioredis
 
 from cxkit.bridge import Bridge, Spool
@@ -114,3 +115,46 @@ async def test_broker_killed_mid_stream_loses_and_reorders_nothing(
     for key, ids in expected.items():
         assert stored[key] == ids, key  # nothing lost, nothing reordered, per key
     assert repeats <= stats.failures * 100  # resends only from failed batches
+
+
+async def test_the_consumer_example_takes_over_what_a_dead_consumer_left_pending(
+    redis_server: BrokerProcess,
+) -> None:
+    """examples/bridge_redis_consumer.py: a consumer that dies after reading leaves its entries
+    pending; the next consumer of the group claims them (XAUTOCLAIM) and nothing is lost."""
+    from .test_cli_bridge import example
+
+    events = make_events(30)
+    sink = RedisStreamSink(url(redis_server), maxlen=None)
+    async with Bridge(sink, linger=0) as bridge:
+        for event in events:
+            await bridge.publish(event)
+        await bridge.flush(T)
+
+    consumer = example("bridge_redis_consumer")
+    first: list[str] = []
+
+    def crash_after_five(key: str, event: object) -> None:
+        if len(first) == 5:
+            raise RuntimeError("consumer-1 died")
+        first.append(key)
+
+    with pytest.raises(RuntimeError, match="consumer-1 died"):
+        await consumer.consume(url(redis_server), consumer="consumer-1", handle=crash_after_five)
+    taken: list[str] = []
+    handled = await consumer.consume(
+        url(redis_server),
+        consumer="consumer-2",
+        idle_rounds=1,
+        block_ms=50,
+        claim_idle_ms=0,  # a short configured interval: take over at once
+        handle=lambda key, event: taken.append(key),
+    )
+    assert len(first) == 5 and handled == len(taken) == 25  # read by consumer-1, never acked
+    client = aioredis.Redis.from_url(url(redis_server))
+    try:
+        for key in await client.keys("cxkit:*"):
+            pending = await client.xpending(key, "cxkit-consumers")
+            assert pending["pending"] == 0, key  # every entry handled and acknowledged
+    finally:
+        await client.aclose()
