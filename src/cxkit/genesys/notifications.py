@@ -99,6 +99,7 @@ if TYPE_CHECKING:
     from cxkit.genesys.client import GenesysClient
 
 __all__ = [
+    "DEFAULT_BACKLOG",
     "GENESYS_RECONNECT",
     "MAX_CHANNELS",
     "MAX_TOPICS_PER_CHANNEL",
@@ -282,6 +283,7 @@ class _Dispatcher:
         "_topic_names",
         "error_hook",
         "handler_errors",
+        "on_change",
     )
 
     def __init__(self) -> None:
@@ -291,6 +293,7 @@ class _Dispatcher:
         self._topic_names = 0  # registered kinds that are concrete topic names
         self.handler_errors = 0
         self.error_hook: Callable[[BaseException], Any] | None = None
+        self.on_change: Callable[[], None] | None = None  # handlers were added or removed
 
     def on(self, kind: str, handler: Handler) -> Callable[[], None]:
         """Register ``handler`` for ``kind``; returns the function that unregisters it."""
@@ -306,18 +309,26 @@ class _Dispatcher:
             if handler in handlers:
                 handlers.remove(handler)
                 self._topic_names -= concrete
-                self._forget()
                 if not handlers:
                     del self._handlers[kind]
+                self._forget()
 
         return unsubscribe
 
     def __bool__(self) -> bool:
         return bool(self._handlers)
 
+    @property
+    def catches_all(self) -> bool:
+        """True while a handler sees every topic event (kind ``"topic"`` or ``"*"``)."""
+        handlers = self._handlers
+        return "topic" in handlers or "*" in handlers
+
     def _forget(self) -> None:
         self._by_family.clear()
         self._by_kind.clear()
+        if self.on_change is not None:
+            self.on_change()
 
     def _resolve(self, kinds: tuple[str, ...]) -> tuple[Handler, ...]:
         """The handlers of ``kinds``, in kind order then registration order, each once."""
@@ -410,6 +421,21 @@ def _kind_of(event: Any) -> str:
     return kind if isinstance(kind, str) else type(event).__name__
 
 
+DEFAULT_BACKLOG: Final = 256
+"""Events a channel or hub keeps for a late ``async for`` while no ``on()`` handler exists."""
+
+
+def _initial_backlog(backlog: int | None) -> int:
+    return DEFAULT_BACKLOG if backlog is None else backlog
+
+
+def _follow_handlers(outbox: _Outbox, dispatcher: _Dispatcher) -> None:
+    """Automatic backlog: none while a catch-all handler consumes every event, the default
+    otherwise (handlers of a few kinds, such as ``rollover.done``, leave the data to
+    ``async for``)."""
+    outbox.set_backlog(0 if dispatcher.catches_all else DEFAULT_BACKLOG)
+
+
 class _Outbox:
     """The event queue ``async for`` reads.
 
@@ -466,6 +492,12 @@ class _Outbox:
         items.append(item)
         self._readable.set()
         return True
+
+    def set_backlog(self, backlog: int) -> None:
+        """Change how many events are kept while nobody iterates (trimmed at once)."""
+        self._backlog = backlog
+        if not self._readers:
+            self._trim()
 
     def _dropped(self, count: int) -> None:
         self.dropped += count
@@ -547,7 +579,11 @@ class Channel:
         max_queue: events buffered for ``async for`` before the socket is read no further.
         backlog: events kept while nobody iterates (before the first ``async for``: a late
             reader gets them, after a :class:`~cxkit.events.StreamGap` when older ones were
-            dropped); 0 for apps that only use ``on()`` handlers.
+            dropped). None (the default): :data:`DEFAULT_BACKLOG`, but 0 while a catch-all
+            handler (``on("topic", ...)`` or ``on("*", ...)``) is registered -- it is then
+            the consumer, and keeping events for a reader that may never come would cost
+            memory and a cache-cold free per event; a reader that starts later gets a
+            StreamGap first.
         rollover_timeout: seconds a rollover may take before the old channel is kept.
         clock: monotonic seconds (tests).
         sink: deliver events here instead of the channel's own queue (the hub uses it).
@@ -566,7 +602,7 @@ class Channel:
         name: str = "genesys.notifications",
         tenant: str = "",
         max_queue: int = 10_000,
-        backlog: int = 256,
+        backlog: int | None = None,
         rollover_timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         sink: Sink | None = None,
@@ -588,7 +624,11 @@ class Channel:
         self._clock = clock
         self._rollover_timeout = rollover_timeout
         self._dispatcher = _Dispatcher()
-        self._outbox = _Outbox(max_queue, name, tenant, backlog)
+        self._outbox = _Outbox(max_queue, name, tenant, _initial_backlog(backlog))
+        if backlog is None:
+            self._dispatcher.on_change = functools.partial(
+                _follow_handlers, self._outbox, self._dispatcher
+            )
         self._sink = sink
         self._listener = listener
         # whose on() handlers count for on_unhandled_event: ours, or the hub's (set by it)
@@ -1204,7 +1244,7 @@ class NotificationHub:
         name: str = "genesys.hub",
         tenant: str = "",
         max_queue: int = 10_000,
-        backlog: int = 256,
+        backlog: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         listener: ChannelListener | None = None,
     ) -> None:
@@ -1231,7 +1271,11 @@ class NotificationHub:
         self._dispatcher = _Dispatcher()
         if listener is not None:
             self._dispatcher.error_hook = functools.partial(_call_listener, listener)
-        self._outbox = _Outbox(max_queue, name, tenant, backlog)
+        self._outbox = _Outbox(max_queue, name, tenant, _initial_backlog(backlog))
+        if backlog is None:
+            self._dispatcher.on_change = functools.partial(
+                _follow_handlers, self._outbox, self._dispatcher
+            )
         self._lock = asyncio.Lock()
         self._closed = False
         self._created = 0

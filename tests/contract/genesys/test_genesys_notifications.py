@@ -537,6 +537,43 @@ async def test_events_before_iteration_are_bounded_and_reported(
         assert [e.body.message for e in kept] == ["m3", "m4"]
 
 
+async def test_by_default_handlers_consume_and_only_handlerless_channels_keep_a_backlog(
+    client: GenesysClient, admin: Admin
+) -> None:
+    uid = await first_user(admin)
+    presence = topics.user_presence(uid)
+    # No handler: a late reader gets what came before it.
+    async with Channel(client, [presence]) as channel:
+        for n in range(3):
+            await admin("emit", {"topic": presence, "body": {"message": f"early{n}"}})
+        events = aiter(channel)
+        kept = [await next_matching(events, topic_event(presence)) for _ in range(3)]
+        assert [e.body.message for e in kept] == ["early0", "early1", "early2"]
+    # With a catch-all handler, the handler is the consumer: nothing is held for a reader
+    # that may never come, and one that does come is told what it missed before the live
+    # events.
+    async with Channel(client, [presence]) as channel:
+        seen: list[Any] = []
+        three = asyncio.Event()
+
+        def count(event: Any) -> None:
+            seen.append(event)
+            if len(seen) == 3:
+                three.set()
+
+        unsubscribe = channel.on("topic", count)
+        for n in range(3):
+            await admin("emit", {"topic": presence, "body": {"message": f"handled{n}"}})
+        await asyncio.wait_for(three.wait(), 5)
+        events = aiter(channel)
+        gap = await next_matching(events, lambda e: True)
+        assert isinstance(gap, StreamGap) and "dropped while nobody iterated" in (gap.reason or "")
+        unsubscribe()  # no handler any more: the default backlog is back for later readers
+        await admin("emit", {"topic": presence, "body": {"message": "live"}})
+        live = await next_matching(events, topic_event(presence))
+        assert live.body.message == "live"
+
+
 async def test_idle_close_reconnects_and_pings_prevent_it() -> None:
     emu = await start_emulator(idle_timeout=0.3, heartbeat_interval=0.05)
     try:
