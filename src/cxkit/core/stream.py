@@ -105,6 +105,7 @@ _FATAL_CONNECT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 _APP_CLOSE_REASON = "closed by application"
+_MATCH_CACHE_SIZE = 4096  # distinct kind tuples remembered by the handler dispatch
 
 
 @runtime_checkable
@@ -1061,6 +1062,9 @@ class EventStream:
                 for registration in self._handlers.get(kind, ()):
                     found.setdefault(registration.seq, registration)
             matched = tuple(found[seq] for seq in sorted(found))
+            if len(self._match_cache) >= _MATCH_CACHE_SIZE:
+                # Kinds may include per-entity names (a Genesys topic per user): stay bounded.
+                self._match_cache.clear()
             self._match_cache[key] = matched
         return matched
 
