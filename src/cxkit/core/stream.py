@@ -1041,20 +1041,20 @@ class EventStream:
         for channel in tuple(self._channels):
             await channel.put(event)
 
-    def _kinds(self, event: Any, from_session: bool) -> list[str]:
-        kinds: list[str] = []
+    def _kinds(self, event: Any, from_session: bool) -> tuple[str, ...]:
+        """The kinds ``event`` answers to: the session's, the unified ``event_kind``, ``*``."""
+        own: tuple[str, ...] = ()
         if from_session:
             try:
-                kinds.extend(self._session.event_kinds(event))
+                own = tuple(self._session.event_kinds(event))
             except Exception as exc:
                 self._session_error("event_kinds", exc)
         if isinstance(event, BaseEvent):
-            kinds.append(event.event_kind)
-        kinds.append("*")
-        return kinds
+            return (*own, event.event_kind, "*")
+        return (*own, "*")
 
     def _matching(self, event: Any, from_session: bool) -> tuple[_Registration, ...]:
-        key = tuple(self._kinds(event, from_session))
+        key = self._kinds(event, from_session)
         matched = self._match_cache.get(key)
         if matched is None:
             found: dict[int, _Registration] = {}
