@@ -240,3 +240,74 @@ async def test_two_bridge_processes_split_the_topics_of_one_tenant(
     assert agent == 10 and sum(lengths.values()) == 10 + 20  # each half, exactly once
     spools = sorted(p.name for p in (tmp_path / "state" / "cxkit" / "bridge").iterdir())
     assert len(spools) == 2 and all(name.startswith("genesys-") for name in spools)
+
+
+async def test_a_bridge_killed_while_spooling_delivers_its_spool_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    """SIGKILL a ``cxkit bridge`` whose broker is down: everything it had spooled (fsynced)
+    survives, and the next run on that spool delivers it first, in order, once the broker is
+    up (started here on the port the first run was failing to reach)."""
+    import os
+    import re
+    import signal
+    import sys
+
+    import redis.asyncio as aioredis
+
+    from cxkit.bridge import Spool
+
+    from .brokers import broker_binaries, free_port, redis_process
+
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    spool_dir = tmp_path / "spool"
+    argv = [
+        sys.executable, "-m", "cxkit.cli", "bridge", "--from", "emulator", "--to", url,
+        "--spool", str(spool_dir), "--scenario-interval", "0.02",
+    ]  # fmt: skip
+    first = await asyncio.create_subprocess_exec(
+        *argv, "--stats-interval", "0.1", stderr=asyncio.subprocess.PIPE
+    )
+    assert first.stderr is not None
+    try:
+        while True:  # the counters it prints say when enough is on disk
+            line = (await asyncio.wait_for(first.stderr.readline(), T)).decode()
+            assert line, "the bridge ended early"
+            found = re.search(r"spooled (\d+)", line)
+            if found and int(found.group(1)) >= 50:
+                break
+    finally:
+        os.kill(first.pid, signal.SIGKILL)  # a crash: no chance to save anything
+        await first.wait()
+
+    spool = Spool(spool_dir)  # the dead process's lock is gone with it
+    try:
+        survived, _ = spool.read(1_000_000)
+    finally:
+        spool.close()
+    assert len(survived) >= 50
+
+    server = redis_process(broker_binaries()["redis"], tmp_path / "redis", port)
+    await server.start()
+    try:
+        second = await asyncio.create_subprocess_exec(
+            *argv, "--max-events", "5", "--quiet", stderr=asyncio.subprocess.PIPE
+        )
+        _, err = await asyncio.wait_for(second.communicate(), T)
+        assert second.returncode == 0, err.decode()
+        client = aioredis.Redis.from_url(url)
+        try:
+            stored: dict[str, list[str]] = {}
+            async for key in client.scan_iter("cxkit:*"):
+                stored[key.decode()] = [f[b"id"].decode() for _, f in await client.xrange(key)]
+        finally:
+            await client.aclose()
+    finally:
+        await server.kill()
+    for envelope in survived:
+        assert envelope.id in stored[f"cxkit:five9:{envelope.tenant}:{envelope.kind}"]
+    for key, ids in stored.items():
+        expected = [e.id for e in survived if key.endswith(f":{e.tenant}:{e.kind}")]
+        assert ids[: len(expected)] == expected, key  # the spool first, in its order
+    assert sum(map(len, stored.values())) == len(survived) + 5
