@@ -122,8 +122,13 @@ class Normalizer:
         self._ended: OrderedDict[str, None] = OrderedDict()
         self._max_conversations = max_conversations
 
-    def normalize(self, event: TopicEvent[Any]) -> list[BaseEvent]:
-        """The unified events for one topic event (often one, possibly none or several)."""
+    def normalize(self, event: TopicEvent[Any] | Any) -> list[BaseEvent]:
+        """The unified events for one event of a channel or hub: a topic event gives often
+        one, possibly none or several; an event that is already unified (stream state, stream
+        gap) is returned as is; anything else (a channel problem) gives none. So every event
+        of ``async for event in hub`` can be passed in."""
+        if type(event) is not TopicEvent:
+            return [event] if isinstance(event, BaseEvent) else []
         body = event.body
         if isinstance(body, PresenceBody):
             system = body.presence_definition.system_presence if body.presence_definition else None

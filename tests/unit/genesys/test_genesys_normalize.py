@@ -8,11 +8,14 @@ from typing import Any
 from cxkit.events import (
     AgentState,
     AgentStateChanged,
+    BaseEvent,
     InteractionEnded,
     InteractionStarted,
     InteractionUpdated,
     QueueStatisticsUpdated,
     RawEvent,
+    StreamGap,
+    utcnow,
 )
 from cxkit.genesys.normalize import Normalizer, agent_state
 from cxkit.genesys.protocol import decode_frame
@@ -123,3 +126,18 @@ def test_unmapped_topics_become_raw_events() -> None:
     body = {"associatedStation": {"id": "s1"}}
     (station,) = Normalizer().normalize(frame(f"v2.users.{UID}.station", body))
     assert isinstance(station, RawEvent) and station.payload == body
+
+
+def test_every_event_of_a_hub_can_be_normalized() -> None:
+    normalizer = Normalizer(tenant="org")
+    gap = StreamGap(
+        vendor="genesys",
+        occurred_at=utcnow(),
+        stream="genesys.hub",
+        since=utcnow(),
+        until=utcnow(),
+    )
+    assert normalizer.normalize(gap) == [gap]  # already unified: as is
+    problem = decode_frame("{not json")
+    assert not isinstance(problem, BaseEvent)
+    assert normalizer.normalize(problem) == []  # a channel problem maps to nothing
