@@ -97,6 +97,8 @@ class Bridge:
         ids: the id assigner (shared by bridges that must agree on ids).
         rand: random source for the backoff jitter.
         clock: monotonic seconds, for the retry schedule (injectable for tests).
+        send_timeout: seconds one send may take before it counts as failed (None: no
+            bound); the sinks' own timeouts (socket, acks, HTTP retries) normally come first.
     """
 
     def __init__(
@@ -113,17 +115,25 @@ class Bridge:
         ids: EventIds | None = None,
         rand: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
+        send_timeout: float | None = 120.0,
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigError.bad_value("bridge.batch_size", batch_size, "an integer >= 1")
         if isinstance(linger, bool) or not isinstance(linger, (int, float)) or linger < 0:
             raise ConfigError.bad_value("bridge.linger", linger, "seconds >= 0")
+        if send_timeout is not None and (
+            isinstance(send_timeout, bool)
+            or not isinstance(send_timeout, (int, float))
+            or not send_timeout > 0
+        ):
+            raise ConfigError.bad_value("bridge.send_timeout", send_timeout, "seconds > 0 or None")
         self.sink = sink
         self.spool = spool
         self.filter = filter or EventFilter()
         self.batch_size = batch_size
         self.linger = float(linger)
         self.retry = retry
+        self.send_timeout = None if send_timeout is None else float(send_timeout)
         self.ids = ids or EventIds()
         self.stats = BridgeStats()
         self._rand = rand
@@ -366,7 +376,7 @@ class Bridge:
             return True  # look again: retry_now() or the due time
         batch = self._held
         try:
-            await self.sink.send(batch)
+            await self._send(batch)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -399,7 +409,7 @@ class Bridge:
         if not records:  # pending but unreadable cannot happen; avoid a hot loop anyway
             raise BridgeError(f"spool {spool.path} reports {spool.pending} events but reads none")
         try:
-            await self.sink.send(records)
+            await self._send(records)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -416,6 +426,22 @@ class Bridge:
         if not spool.pending:
             logger.info("bridge: spool drained")
         return True
+
+    async def _send(self, batch: Sequence[Envelope]) -> None:
+        """``sink.send`` within ``send_timeout``: a destination that accepts the connection
+        but never answers must not hold the source back (the batch is spooled and retried;
+        part of it may have arrived: at least once)."""
+        if self.send_timeout is None:
+            await self.sink.send(batch)
+            return
+        try:
+            await asyncio.wait_for(self.sink.send(batch), self.send_timeout)
+        except TimeoutError:
+            raise SinkUnavailable(
+                f"{self.sink.name} did not acknowledge {len(batch)} events within "
+                f"{self.send_timeout:g}s",
+                sink=self.sink.name,
+            ) from None
 
     async def _spool_call(self, func: Callable[..., T], *args: Any) -> T:
         """Run a spool operation in a worker thread (fsync must not block the loop); a

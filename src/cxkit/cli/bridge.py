@@ -79,6 +79,7 @@ class BridgeCommand:
     batch_size: int = 500
     queue_size: int = 10_000
     linger: float = 0.005
+    send_timeout: float | None = 120.0
     max_events: int | None = None
     duration: float | None = None
     drain_timeout: float = 5.0
@@ -234,6 +235,7 @@ async def run_bridge(cmd: BridgeCommand) -> int:
         queue_size=cmd.queue_size,
         batch_size=cmd.batch_size,
         linger=cmd.linger,
+        send_timeout=cmd.send_timeout,
     )
     where = f" (spool {spool.path}, {spool.pending} waiting)" if spool is not None else ""
     stop = asyncio.Event()
@@ -346,6 +348,12 @@ def bridge(
     no_fsync: bool = typer.Option(False, "--no-fsync", help="Do not fsync spool writes."),
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Most events per send."),
     queue_size: int = typer.Option(10_000, "--queue-size", min=1, help="In-memory queue bound."),
+    send_timeout: float = typer.Option(
+        120.0,
+        "--send-timeout",
+        min=0.001,
+        help="Seconds a send may take before its batch is spooled and retried.",
+    ),
     key_template: str | None = typer.Option(
         None, "--key-template", help="Stream key / subject template ({vendor} {tenant} {kind})."
     ),
@@ -426,6 +434,7 @@ def bridge(
         fsync=not no_fsync,
         batch_size=batch_size,
         queue_size=queue_size,
+        send_timeout=send_timeout,
         max_events=max_events,
         duration=duration,
         stats_interval=stats_interval,

@@ -259,3 +259,28 @@ async def test_a_kick_nobody_waited_for_does_not_make_later_waits_return_at_once
     assert not waiting.done()  # it really waits for an envelope
     await queue.put(EventIds().envelope(make_events(1)[0]))
     assert await asyncio.wait_for(waiting, T) is True
+
+
+async def test_a_sink_that_never_answers_is_timed_out_and_its_batch_spooled(
+    tmp_path: Path,
+) -> None:
+    sink = GateSink()
+    sink.gate.clear()  # accepts the batch, never acknowledges it
+    events = make_events(30)
+    async with Bridge(
+        sink,
+        spool=Spool(tmp_path),
+        batch_size=10,
+        linger=0,
+        retry=FAST_RETRY,
+        send_timeout=0.05,  # a short configured bound
+    ) as bridge:
+        for event in events:
+            await bridge.publish(event)
+        await bridge.wait_until(lambda b: b.spooled == 30, T)
+        assert "did not acknowledge 10 events within 0.05s" in (bridge.stats.last_error or "")
+        sink.gate.set()
+        await bridge.flush(T)
+    assert [e.id for e in sink.received] == ids_of(events)
+    with pytest.raises(ConfigError, match=r"bridge\.send_timeout"):
+        Bridge(sink, send_timeout=0)

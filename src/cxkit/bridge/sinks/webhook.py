@@ -69,8 +69,9 @@ WEBHOOK_RETRY: Final = RetryPolicy(
 """Default retries of one webhook POST before the batch is spooled (a ``Retry-After`` above
 10 s is not waited for in place: the bridge spools and waits for it instead)."""
 
-WEBHOOK_TIMEOUTS: Final = Timeouts(connect=5.0, read=30.0, total=60.0)
-"""Default timeouts of one webhook POST."""
+WEBHOOK_TIMEOUTS: Final = Timeouts(connect=5.0, read=15.0, total=20.0)
+"""Default timeouts of one webhook POST (a receiver that stops answering costs at most these
+times the retries before the batch is spooled; the bridge's ``send_timeout`` bounds it too)."""
 
 _PROFILE: Final = VendorProfile(name="webhook", correlation_headers=("X-Request-Id",))
 
