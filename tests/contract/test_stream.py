@@ -60,16 +60,18 @@ class Server:
         self.connections: list[Conn] = []
         self.connected: asyncio.Queue[Conn] = asyncio.Queue()
         self.answer_pongs = True
-        self.refuse: list[int] = []  # statuses to answer the next handshakes with
+        # statuses (or (status, headers)) to answer the next handshakes with
+        self.refuse: list[int | tuple[int, dict[str, str]]] = []
         self.handshakes = 0
         self.refused = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.handshakes += 1
         if self.refuse:
-            status = self.refuse.pop(0)
+            refusal = self.refuse.pop(0)
+            status, headers = refusal if isinstance(refusal, tuple) else (refusal, {})
             self.refused.set()
-            return web.Response(status=status, text="refused")
+            return web.Response(status=status, text="refused", headers=headers)
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         conn = Conn(ws, request.headers.get("Authorization"), dict(request.cookies))
@@ -737,3 +739,40 @@ def test_a_bad_target_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match=r"stream\.target"):
         EventStream(PingSession("ws://127.0.0.1:9/x"), target=42)  # type: ignore[arg-type]
+
+
+async def test_a_rate_limited_handshake_waits_as_long_as_the_server_asks(server: Server) -> None:
+    """A 429 with Retry-After: the next attempt comes no sooner (within the policy's longest
+    wait), and the error carries the hint and the correlation id."""
+    from cxkit.errors import RateLimitError
+
+    server.refuse = [
+        (429, {"Retry-After": "3", "ININ-Correlation-Id": "corr-42"}),
+        (429, {"Retry-After": "120"}),
+    ]
+    policy = ReconnectPolicy(min_wait=0.01, max_wait=10.0, max_attempts=2)
+    delays: list[float] = []
+    reconnecting: list[StreamStateChanged] = []
+    stream = EventStream(PingSession(server.url), reconnect=policy, sleep=instant_sleep(delays))
+    stream.on(
+        "stream.state",
+        lambda e: reconnecting.append(e) if e.state is StreamState.RECONNECTING else None,
+    )
+    async with stream:
+        await server.next_connection()
+        await stream.wait_state(StreamState.CONNECTED, timeout=TIMEOUT)
+    assert delays == [3.0, 10.0]  # the hint, then the hint capped by max_wait
+    assert stream.stats.connect_failures == 2
+    assert reconnecting[0].reason is not None and "429" in reconnecting[0].reason
+
+    # the error itself: status, hint and correlation id, as for any API status error
+    refusal = (429, {"Retry-After": "7", "ININ-Correlation-Id": "corr-43"})
+    server.refuse = [refusal, refusal]
+    once = ReconnectPolicy(min_wait=0.0, max_wait=0.0, max_attempts=1)
+    stream = EventStream(PingSession(server.url), reconnect=once, sleep=instant_sleep([]))
+    async with stream:
+        with pytest.raises(StreamError, match="gave up") as caught:
+            await asyncio.wait_for(stream.wait_closed(), TIMEOUT)
+    cause = caught.value.__cause__
+    assert isinstance(cause, RateLimitError)
+    assert (cause.status, cause.retry_after, cause.correlation_id) == (429, 7.0, "corr-43")

@@ -55,7 +55,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 
 from cxkit.config import DEFAULTS, ReconnectPolicy
-from cxkit.core.retry import reconnect_delay
+from cxkit.core.retry import parse_retry_after, reconnect_delay
 from cxkit.core.session import (
     Close,
     ConnectTarget,
@@ -72,6 +72,7 @@ from cxkit.errors import (
     ConnectionClosed,
     CxkitError,
     InvalidCredentialsError,
+    RateLimitError,
     StreamError,
     TokenExpiredError,
     TransportTimeout,
@@ -567,6 +568,11 @@ class EventStream:
                 delay = reconnect_delay(self._policy, attempt)
                 if delay is None:
                     return self._gave_up(attempt, exc), "reconnect attempts exhausted"
+                hint = getattr(exc, "retry_after", None)
+                if isinstance(hint, (int, float)) and hint > delay:
+                    # the server said when to come back (a 429 handshake): not sooner, and
+                    # never beyond the policy's longest wait
+                    delay = min(float(hint), self._policy.max_wait)
                 logger.warning(
                     "%s: connect attempt failed (%s); retry %d in %.2fs", name, exc, attempt, delay
                 )
@@ -664,14 +670,20 @@ class EventStream:
                 )
         except aiohttp.WSServerHandshakeError as exc:
             # Never chain the aiohttp error: its request_info holds the request headers.
+            answer = dict(exc.headers or {})
+            fields: dict[str, Any] = {
+                "vendor": self._session.vendor,
+                "status": exc.status,
+                "headers": answer,
+                "method": "GET",
+                "url": url,
+                "correlation_id": _correlation_id(answer),
+            }
             error_class = api_error_class(exc.status)
+            if issubclass(error_class, RateLimitError):
+                fields["retry_after"] = parse_retry_after(_header(answer, "Retry-After"))
             raise error_class(
-                f"{name}: WebSocket handshake to {url} answered {exc.status}",
-                vendor=self._session.vendor,
-                status=exc.status,
-                headers=dict(exc.headers or {}),
-                method="GET",
-                url=url,
+                f"{name}: WebSocket handshake to {url} answered {exc.status}", **fields
             ) from None
         except TimeoutError:
             raise TransportTimeout(
@@ -1211,6 +1223,26 @@ class _FatalConnect(Exception):
     def __init__(self, error: BaseException) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+_CORRELATION_HEADERS = ("ININ-Correlation-Id", "X-Request-Id", "X-Correlation-Id")
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _correlation_id(headers: dict[str, str]) -> str | None:
+    """The vendor's correlation / request id of a refused handshake, if it sent one."""
+    for name in _CORRELATION_HEADERS:
+        value = _header(headers, name)
+        if value:
+            return value
+    return None
 
 
 def _handshake_headers(target: ConnectTarget) -> dict[str, str]:
