@@ -49,8 +49,9 @@ class Five9Core:
                 org_name=self.demo.domain_name,
                 clock_ms=self.now_ms,
                 ids=self.ids,
+                options=self.options,
             )
-            sim_tenant.seed(self.demo, self.options)
+            sim_tenant.seed(self.demo)
             self.tenant: Tenant = sim_tenant
             self.publisher = StatsPublisher(sim_tenant, build_sim_row)
         else:

@@ -88,6 +88,10 @@ class Five9Options:
     scenario_interval: float = 5.0
     stats_interval: float = 0.0
     """Coalescing delay of 5012 deltas in seconds (0: flush on the next loop iteration)."""
+    sim_wait_refresh: float = 1.0
+    """With a simulated center: simulated seconds between refreshes of the longest waits of
+    queues with calls waiting (their rows change with time alone; 0: on every tick). Rows a
+    change touched are always exact."""
     max_frame_bytes: int = 3_500_000
     """Largest statistics frame sent (0: no limit). A bigger 5000 goes out as one 5000 per
     data source (each replaces its own table), a data source bigger still as a 5000 with its

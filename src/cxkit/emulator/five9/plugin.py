@@ -215,9 +215,8 @@ class Five9Plugin:
         self.stop_scenario()
         self.hub.close_all(1001, "Emulator reset")
         ctx = self.core.ctx
-        self.core.build()
+        self.core.build()  # a fresh publisher, its rows built from the fresh tenant
         self.core.attach(ctx)
-        self.core.publisher.rebuild()
         self._wire()
         if self.options.scenario and not self.core.simulated:
             self.start_scenario(self.options.scenario_interval)

@@ -62,7 +62,9 @@ Timestamps: the domain lives on the simulation's clock (``epoch + now``; see
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -125,6 +127,7 @@ class _Offer:
     """A call offered to a queue and not yet answered or abandoned."""
 
     number: str
+    at: float
     at_ms: int
     queued: bool = False
 
@@ -153,9 +156,11 @@ class SimTenant(Tenant):
         org_name: str,
         clock_ms: Callable[[], int],
         ids: IdGenerator,
+        options: Five9Options,
     ) -> None:
         super().__init__(org_id=org_id, org_name=org_name, clock_ms=clock_ms, ids=ids)
         self.host = host
+        self.options = options
         self.totals = AgentActivity(user_id=STAT_TOTAL_ID)
         """Running sums of every agent's counters (the AGENT_STATISTIC totals row)."""
         self.waiting: dict[str, int] = {}
@@ -163,12 +168,22 @@ class SimTenant(Tenant):
         self.demo_agent_id: str | None = None
         """The user id the demo agent's credentials log in as (None: the center is empty)."""
         self._offers: dict[str, _Offer] = {}
+        # Queued calls in arrival order per skill, and all of them by arrival time: their
+        # heads give the longest waits without a snapshot (answered / abandoned calls are
+        # dropped lazily when they reach the head).
+        self._queued: dict[str, deque[tuple[float, str]]] = {}
+        self._oldest: list[tuple[float, str]] = []
+        # ACD rows as last built, and the skills whose figures a record changed since the
+        # last flush: an untouched row only needs its waits moved on.
+        self._acd_rows: dict[str, Row] = {}
+        self._touched: set[str] = set()
+        self._building: set[str] = set()
         self._channels: dict[str, list[str]] = {}
         self._login_names: dict[str, str] = {}
         self._reason_ids: dict[str, str] = {}
         self._queue_ids: dict[str, str] = {}
         self._default_reason = ""
-        self._refreshed_at = -1.0
+        self._refreshed_at = float("-inf")
         self._flush_task: asyncio.Task[None] | None = None
 
     @property
@@ -182,7 +197,7 @@ class SimTenant(Tenant):
 
     # ------------------------------------------------------------------ seeding
 
-    def seed(self, demo: Five9Tenant, options: Five9Options) -> None:
+    def seed(self, demo: Five9Tenant) -> None:
         """Fill the empty tenant from the simulation's directory and current state."""
         directory = self.sim.directory
         for queue in directory.queues:
@@ -223,7 +238,7 @@ class SimTenant(Tenant):
             self._login_names[agent.username.lower()] = user.id
         for user in self.users.values():
             self._login_names[user.user_name.lower()] = user.id
-        add_lookups(self, options)
+        add_lookups(self, self.options)
         self._follow_current_state()
 
     def _follow_current_state(self) -> None:
@@ -245,8 +260,9 @@ class SimTenant(Tenant):
         for call in sim.call_snapshots():
             queue = directory.queue(call.queue_id)
             if call.state is CallState.WAITING:
-                self._offers[call.call_id] = _Offer("", self.ms(call.offered_at), queued=True)
-                self.waiting[queue.five9_id] = self.waiting.get(queue.five9_id, 0) + 1
+                offer = _Offer("", call.offered_at, self.ms(call.offered_at))
+                self._offers[call.call_id] = offer
+                self._enqueue(call.call_id, offer, queue.five9_id)
             elif call.agent_id is not None:
                 made = self._new_call(call.call_id, queue, call.agent_id, call.answered_at or 0.0)
                 made.state = "TALKING" if call.state is CallState.TALKING else "WRAP_UP"
@@ -299,21 +315,31 @@ class SimTenant(Tenant):
 
     def acd_row(self, row_id: str) -> Row | None:
         """ACD_STATUS of a skill (``"0"``: the whole domain, agents counted once), O(1)
-        (the totals row: O(queues with waiting calls))."""
+        (from a simulation snapshot, or from the last row when only the waits moved)."""
         sim = self.sim
+        now = sim.now
         if row_id == ACD_TOTAL_ID:
             center = sim.center_snapshot()
             agents, calls = center.agents, center.calls_waiting
-            waits = (sim.queue_snapshot(self._queue_ids[s]).longest_wait for s in self.waiting)
-            longest = max(waits, default=0.0)
+            oldest = self._head(self._oldest)
+            longest = now - oldest if oldest is not None else 0.0
         else:
+            last = self._acd_rows.get(row_id)
+            if last is not None and row_id not in self._building:
+                # Nothing but time changed: the longest wait, from the queue's head call.
+                head = self._head(self._queued.get(row_id))
+                wait = round((now - head) * 1000) if head is not None else 0
+                row = dict(last)
+                row["longestQueueTime"] = row["currentLongestQueueTime"] = wait
+                self._acd_rows[row_id] = row
+                return row
             queue_id = self._queue_ids.get(row_id)
             if queue_id is None:
                 return None
             snap = sim.queue_snapshot(queue_id)
             agents, calls, longest = snap.agents, snap.calls_waiting, snap.longest_wait
         total = sum(agents.values())
-        return acd_row(
+        row = acd_row(
             row_id,
             calls=calls,
             longest_ms=round(longest * 1000),
@@ -322,14 +348,51 @@ class SimTenant(Tenant):
             on_call=agents[AgentState.ON_INTERACTION] + agents[AgentState.AFTER_WORK],
             not_ready=agents[AgentState.NOT_READY],
         )
+        if row_id != ACD_TOTAL_ID:
+            self._acd_rows[row_id] = row
+        return row
+
+    def _head(
+        self, calls: deque[tuple[float, str]] | list[tuple[float, str]] | None
+    ) -> float | None:
+        """Arrival time of the oldest call still queued (dropping those that left)."""
+        if not calls:
+            return None
+        offers = self._offers
+        while calls:
+            at, call_id = calls[0]
+            offer = offers.get(call_id)
+            if offer is not None and offer.queued:
+                return at
+            if isinstance(calls, deque):
+                calls.popleft()
+            else:
+                heapq.heappop(calls)
+        return None
+
+    def _mark(self, data_source: str, *ids: str) -> None:
+        if data_source == "ACD_STATUS":
+            self._touched.update(ids)
+        super()._mark(data_source, *ids)
+
+    def take_dirty(self) -> dict[str, set[str]]:
+        """Hand over the dirty rows (a flush starts): the skills touched by records get
+        rebuilt from the simulation, the others only have their waits moved on."""
+        self._building, self._touched = self._touched, set()
+        return super().take_dirty()
 
     def tick(self) -> None:
         """Before a flush: the waits of the queues with calls waiting grew with the
-        simulated clock, so their rows (and the totals row) are rebuilt."""
+        simulated clock, so every ``sim_wait_refresh`` simulated seconds their rows (and
+        the totals row) are refreshed: O(queues with waiting calls), without snapshots."""
         now = self.sim.now
-        if self.waiting and now != self._refreshed_at:
-            self._mark("ACD_STATUS", *self.waiting, ACD_TOTAL_ID)
-        self._refreshed_at = now
+        if not self.waiting or now == self._refreshed_at:
+            return
+        if now - self._refreshed_at >= self.options.sim_wait_refresh:
+            # Not through _mark: these rows changed by time alone.
+            self.dirty["ACD_STATUS"].update(self.waiting)
+            self._mark("ACD_STATUS", ACD_TOTAL_ID)
+            self._refreshed_at = now
 
     def _set_state(
         self, agent: AgentActivity, state: str, reason: str = "0", now: int | None = None
@@ -353,20 +416,34 @@ class SimTenant(Tenant):
         if isinstance(record, AgentStateChange):
             self._agent_changed(record)
         elif isinstance(record, CallOffered):
-            self._offers[record.call_id] = _Offer(_local_number(record.ani), self.ms(record.at))
+            self._offers[record.call_id] = _Offer(
+                _local_number(record.ani), record.at, self.ms(record.at)
+            )
         elif isinstance(record, CallQueued):
             offer = self._offers.get(record.call_id)
             if offer is not None:
-                offer.queued = True
-            skill = self.sim.directory.queue(record.queue_id).five9_id
-            self.waiting[skill] = self.waiting.get(skill, 0) + 1
-            self._mark("ACD_STATUS", skill, ACD_TOTAL_ID)
+                skill = self.sim.directory.queue(record.queue_id).five9_id
+                self._enqueue(record.call_id, offer, skill)
         elif isinstance(record, CallAnswered):
             self._answered(record)
         elif isinstance(record, CallEnded):
             self._ended(record)
         elif isinstance(record, CallCompleted):
             self._completed(record)
+
+    def _enqueue(self, call_id: str, offer: _Offer, skill: str) -> None:
+        offer.queued = True
+        self.waiting[skill] = self.waiting.get(skill, 0) + 1
+        self._queued.setdefault(skill, deque()).append((offer.at, call_id))
+        oldest = self._oldest
+        heapq.heappush(oldest, (offer.at, call_id))
+        if len(oldest) > 2 * len(self._offers) + 64:
+            # Calls that left behind a head that waits on (a queue nobody serves) are only
+            # dropped lazily: compact now and then so the heap stays the size of the queues.
+            offers = self._offers
+            oldest[:] = [e for e in oldest if (o := offers.get(e[1])) is not None and o.queued]
+            heapq.heapify(oldest)
+        self._mark("ACD_STATUS", skill, ACD_TOTAL_ID)
 
     def _unqueue(self, call_id: str, skill: str) -> None:
         offer = self._offers.pop(call_id, None)
@@ -376,6 +453,7 @@ class SimTenant(Tenant):
                 self.waiting[skill] = left
             else:
                 self.waiting.pop(skill, None)
+                self._queued.pop(skill, None)
         self._mark("ACD_STATUS", skill, ACD_TOTAL_ID)
 
     def _new_call(self, sim_call_id: str, queue: QueueInfo, sim_agent: str, at: float) -> Call:
