@@ -225,3 +225,31 @@ def test_oversized_payloads_split_without_losing_rows() -> None:
             if block["dataSource"] == "AGENT_STATE":
                 table.extend(block["data"] if event == "5000" else block["added"])
     assert table == rows
+
+
+async def test_a_tenant_built_mid_run_takes_over_the_current_state() -> None:
+    host, clock, _ = make(CenterSpec.generate(agents=60, queues=8, seed=2, occupancy=1.3))
+    clock.advance(1800)
+    await host.advance()
+    late = SimTenant(
+        host,
+        org_id="131313",
+        org_name="late",
+        clock_ms=lambda: round(host.sim.wall_time() * 1000),
+        ids=IdGenerator(1),
+        options=Five9Options(),
+    )
+    late.seed(DEMO.five9)
+    publisher = StatsPublisher(late, build_sim_row)
+    assert late.waiting  # calls were waiting when it came
+    for skill in late.skills:
+        row = publisher.last["ACD_STATUS"][skill]
+        expected = expected_acd(host, late, skill)
+        assert {k: row[k] for k in expected} == expected
+    epoch_ms = host.sim.epoch * 1000
+    for snap in host.sim.agent_snapshots():
+        row = publisher.last["AGENT_STATE"][host.sim.directory.agent(snap.agent_id).five9_id]
+        assert row["state"] == STATES[snap.state]
+        assert abs(row["stateSince"] - (epoch_ms + snap.since * 1000)) <= 1
+    live = [c for c in host.sim.call_snapshots() if c.agent_id is not None]
+    assert len(late.calls) == len(live) > 0

@@ -247,8 +247,6 @@ class SimTenant(Tenant):
         sim = self.sim
         directory = sim.directory
         for snap in sim.agent_snapshots():
-            if snap.state is AgentState.LOGGED_OUT and snap.reason is None:
-                continue
             agent = self.agents[directory.agent(snap.agent_id).five9_id]
             state = _STATES[snap.state]
             since = self.ms(snap.since)
