@@ -39,9 +39,11 @@ sim record                          Five9
 
 ACD_STATUS rows are built from :meth:`Simulation.queue_snapshot` (row ``"0"`` from
 :meth:`Simulation.center_snapshot`), the AGENT_STATISTIC totals row ``""`` from running sums:
-both O(1), so a flush costs the changed rows only. The waits of queues with calls waiting grow
-with time, so those rows (and ``"0"``) are rebuilt on every tick that moved the simulated
-clock (:meth:`SimTenant.tick`): O(queues with waiting calls), never O(agents).
+both O(1), so a flush costs the changed rows only, and the plugin flushes once per tick of the
+host (one 5012 per tick, whatever the number of records). The waits of queues with calls
+waiting grow with time alone: every ``sim_wait_refresh`` simulated seconds (default 1 s; 0:
+every tick) those rows and ``"0"`` get their waits moved on from the queue's oldest call
+(:meth:`SimTenant.tick`): O(queues with waiting calls), never O(agents).
 
 **Client actions -> simulation** (the tenant's mutations are overridden): session start logs
 the agent in (``agent_login``), session end / logout logs it out (``agent_logout`` with the

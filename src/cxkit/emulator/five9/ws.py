@@ -10,7 +10,7 @@ A socket gets 1010 on connect, 1202 ``"pong"`` for each text ``ping`` (unless th
 turned pongs off), agent events for its user (3/4/5 calls, 12 presence, 11 active skills,
 13 options, 17 login state, 18 station, 19/39 skill removed/added, 29 queue figures of its
 skills, 15 presence of the agents sharing a skill) and, on the supervisor socket, 5000
-snapshots and 5012 deltas. At most three sockets per user:
+snapshots and 5012 deltas (split under ``max_frame_bytes``). At most three sockets per user:
 the fourth closes the oldest; a second socket with the same key gets 1020 and close 3000.
 """
 
