@@ -282,6 +282,10 @@ class _Defaults:
     stream_max_queue: int = 10_000
     stream_connect_timeout: float = 10.0
     stream_close_timeout: float = 2.0
+    # A Five9 5000 statistics snapshot of a large tenant runs to tens of MB (about 2 KB per
+    # agent across AGENT_STATE and AGENT_STATISTIC); aiohttp's own 4 MiB default would refuse
+    # it and drop the socket on every connect.
+    stream_max_message_size: int = 256 * 1024 * 1024
 
 
 DEFAULTS = _Defaults()

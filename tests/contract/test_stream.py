@@ -29,7 +29,7 @@ from cxkit.core.session import (
     Step,
 )
 from cxkit.core.stream import EventStream, StreamIterator
-from cxkit.errors import ConnectError, ServerError, StreamError, UsageError
+from cxkit.errors import ConfigError, ConnectError, ServerError, StreamError, UsageError
 from cxkit.events import RawEvent, StreamGap, StreamState, StreamStateChanged, utcnow
 from tests.helpers.loopback import serve
 
@@ -776,3 +776,40 @@ async def test_a_rate_limited_handshake_waits_as_long_as_the_server_asks(server:
     cause = caught.value.__cause__
     assert isinstance(cause, RateLimitError)
     assert (cause.status, cause.retry_after, cause.correlation_id) == (429, 7.0, "corr-43")
+
+
+async def test_big_messages_are_accepted_up_to_the_configured_size(server: Server) -> None:
+    # A large tenant's Five9 5000 snapshot is tens of MB: far above aiohttp's 4 MiB default.
+    big = "x" * (6 * 1024 * 1024)
+    session = PingSession(server.url)
+    async with EventStream(session, reconnect=FAST, emit_state_events=False) as stream:
+        it = aiter(stream)
+        conn = await server.next_connection()
+        await conn.ws.send_str(big)
+        await conn.ws.send_str("after")
+        assert (await next_event(it)).payload == big
+        assert (await next_event(it)).payload == "after"
+    # Over a configured limit the frame is refused: the connection drops (1009) and the
+    # stream reconnects and goes on.
+    session = PingSession(server.url)
+    async with EventStream(session, reconnect=FAST, max_message_size=1024) as stream:
+        it = aiter(stream)
+        conn = await server.next_connection()
+        await conn.ws.send_str("y" * 2048)
+        second = await server.next_connection()
+        await second.ws.send_str("small")
+        event = await next_matching_payload(it, "small")
+        assert event.payload == "small"
+        assert conn.close_code == 1009
+
+
+async def next_matching_payload(it: StreamIterator, payload: str) -> Any:
+    while True:
+        event = await next_event(it)
+        if getattr(event, "payload", None) == payload:
+            return event
+
+
+def test_a_bad_message_size_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="max_message_size"):
+        EventStream(PingSession("ws://127.0.0.1:1/ws"), max_message_size=-1)

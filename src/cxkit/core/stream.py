@@ -310,6 +310,8 @@ class EventStream:
         sleep: awaited for backoff delays (tests may inject their own).
         emit_state_events: deliver :class:`~cxkit.events.StreamStateChanged` events.
         close_timeout: seconds to wait for the peer's close frame when closing.
+        max_message_size: the largest message accepted, in bytes (a bigger one is a protocol
+            error that drops the connection); 0 accepts any size.
         target: where to connect instead of ``session.connect_target()``: a
             :class:`~cxkit.core.session.ConnectTarget`, a URL, or a callable (sync or async)
             returning either, called before **every** attempt so credentials can be renewed
@@ -331,9 +333,19 @@ class EventStream:
         emit_state_events: bool = True,
         close_timeout: float = DEFAULTS.stream_close_timeout,
         target: TargetSource | None = None,
+        max_message_size: int = DEFAULTS.stream_max_message_size,
     ) -> None:
         if isinstance(max_queue, bool) or not isinstance(max_queue, int) or max_queue < 1:
             raise ConfigError.bad_value("stream.max_queue", max_queue, "an integer >= 1")
+        if (
+            isinstance(max_message_size, bool)
+            or not isinstance(max_message_size, int)
+            or max_message_size < 0
+        ):
+            raise ConfigError.bad_value(
+                "stream.max_message_size", max_message_size, "bytes >= 0 (0: no limit)"
+            )
+        self._max_message_size = max_message_size
         for key, value in (("connect_timeout", connect_timeout), ("close_timeout", close_timeout)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ConfigError.bad_value(f"stream.{key}", value, "a number > 0")
@@ -663,6 +675,7 @@ class EventStream:
                     # Keepalive is the session's job (vendor-specific ping frames).
                     heartbeat=None,
                     autoping=True,
+                    max_msg_size=self._max_message_size,
                     timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=self._close_timeout),
                     proxy=proxy.proxy,
                     proxy_headers=proxy.proxy_headers,
