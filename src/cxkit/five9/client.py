@@ -41,6 +41,7 @@ import asyncio
 import dataclasses
 import inspect
 import logging
+import os
 import time
 import uuid
 from collections import deque
@@ -104,6 +105,7 @@ if TYPE_CHECKING:
     # imported at run time inside __init__: agent.py and supervisor.py import this module
     from cxkit.five9.agent import AgentAPI
     from cxkit.five9.supervisor import SupervisorAPI
+    from cxkit.settings import SettingsWatcher
 
 __all__ = [
     "AGENT_ROOT",
@@ -222,6 +224,11 @@ class Five9Client:
             transport: connector, TLS, auth hooks); its vendor profile must be
             :data:`~cxkit.five9.errors.FIVE9_PROFILE`. The HTTP settings above are then
             ignored. Sockets use its aiohttp session too.
+        config_file: an INI or JSON config file (the format of :mod:`cxkit.settings`, the
+            official Genesys SDKs' keys): retry, logging, timeouts and proxy come from it,
+            unless given as keyword arguments.
+        live_reload: watch ``config_file`` and apply retry and logging edits to the running
+            client (default: the file's own ``live_reload`` setting).
         sleep: awaited for 401-propagation pauses and pacing (tests inject a fast one).
         clock: monotonic seconds.
     """
@@ -271,6 +278,8 @@ class Five9Client:
         user_agent: str = DEFAULTS.user_agent,
         ssl: Any = None,
         http: HTTPClient | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+        live_reload: bool | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -336,6 +345,35 @@ class Five9Client:
         self.missed_pongs = missed_pongs
         self.reconnect = reconnect
         self.frame_buffer = frame_buffer
+        # A config file (the same INI/JSON format as the Genesys client's, see
+        # cxkit.settings) sets retry, logging, timeouts and proxy; keyword arguments other
+        # than the defaults win over it. With live reload, edits to retry and logging reach
+        # the running client.
+        self._config_file = os.fspath(config_file) if config_file is not None else None
+        self._watcher: SettingsWatcher | None = None
+        self._overrides: dict[str, Any] = {}
+        self._live_reload = False
+        self.settings_applied = 0
+        self._settings_waiter: asyncio.Future[Any] | None = None
+        if self._config_file is not None:
+            from cxkit.settings import resolve_settings
+
+            self._overrides = {
+                key: value
+                for key, value, default in (
+                    ("retry", retry, DEFAULTS.retry),
+                    ("logging", logging, DEFAULTS.logging),
+                    ("timeouts", timeouts, DEFAULTS.timeouts),
+                    ("proxy", proxy, None),
+                )
+                if value is not default
+            }
+            settings = resolve_settings(path=self._config_file, environ={}, **self._overrides)
+            retry = settings.retry or retry
+            logging = settings.logging or logging
+            timeouts = settings.timeouts or timeouts
+            proxy = settings.proxy or proxy
+            self._live_reload = settings.live_reload if live_reload is None else live_reload
         self.timeouts = timeouts
         self._sleep = sleep
         self._clock = clock
@@ -519,8 +557,47 @@ class Five9Client:
     # ------------------------------------------------------------------ lifecycle
 
     async def __aenter__(self) -> Self:
-        """Return the client (login happens on first use or by :meth:`login`)."""
+        """Start config live reload (when configured) and return the client (login happens
+        on first use or by :meth:`login`)."""
+        await self.start()
         return self
+
+    async def start(self) -> None:
+        """Watch the config file for changes (when one was given with live reload on).
+        Idempotent; requests work without it."""
+        if self._watcher is not None or self._config_file is None or not self._live_reload:
+            return
+        from cxkit.settings import SettingsWatcher, settings_from_kwargs
+
+        watcher = SettingsWatcher(
+            self._config_file,
+            self.apply_settings,
+            overrides=settings_from_kwargs(**self._overrides),
+        )
+        self._watcher = watcher
+        await watcher.start()
+
+    def apply_settings(self, settings: Any) -> None:
+        """Apply new settings to the running client (config-file live reload): the retry
+        policy and logging. Hosts, proxy and timeouts need a new client."""
+        retry = getattr(settings, "retry", None)
+        if isinstance(retry, RetryPolicy):
+            self.http.retry = retry
+        logging_config = getattr(settings, "logging", None)
+        if isinstance(logging_config, LoggingConfig):
+            self.http.logging_config = logging_config
+        self.settings_applied += 1
+        waiter, self._settings_waiter = self._settings_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(settings)
+        logger.debug("five9 client settings applied")
+
+    async def settings_changed(self, timeout: float | None = None) -> Any:
+        """Wait until the next settings are applied (a config-file edit) and return them."""
+        waiter = self._settings_waiter
+        if waiter is None or waiter.done():
+            waiter = self._settings_waiter = asyncio.get_running_loop().create_future()
+        return await asyncio.wait_for(asyncio.shield(waiter), timeout)
 
     async def __aexit__(
         self,
@@ -540,6 +617,9 @@ class Five9Client:
                 except CxkitError as exc:  # closing must finish; the failure is reported
                     logger.warning("five9: logout while closing failed: %s", exc)
         finally:
+            watcher, self._watcher = self._watcher, None
+            if watcher is not None:
+                await watcher.stop()
             tasks = list(self._tasks)
             for task in tasks:
                 task.cancel()
