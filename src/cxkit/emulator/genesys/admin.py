@@ -2,15 +2,21 @@
 
 A bad body raises :class:`cxkit.errors.ConfigError` naming the field (the core answers 400).
 Every command and its body is listed in :data:`COMMANDS`.
+
+With a simulated center, ``set_presence``, ``set_routing_status``, ``offer_call`` and
+``end_call`` go through the simulation (as the matching API calls do, see :mod:`simview`);
+``answer_call``, ``scenario`` and membership changes of simulated agents are refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
+from cxkit.emulator.genesys.model import User
 from cxkit.emulator.genesys.runtime import Runtime
 from cxkit.emulator.genesys.scenario import Scenario
+from cxkit.emulator.genesys.simview import SimView
 from cxkit.emulator.genesys.state import StateError
 from cxkit.emulator.genesys.timefmt import iso
 from cxkit.errors import ConfigError
@@ -49,6 +55,12 @@ _FIELDS: Final = {
     "presence": "presence",
     "participant": "participant_id",
 }
+
+
+def _config_error(exc: StateError) -> ConfigError:
+    """A state refusal as the admin API's 400 naming the field."""
+    field = _FIELDS.get(exc.entity or "", "body")
+    return ConfigError(f"{exc.message} ({exc.kind})", key=field)
 
 
 def _str(body: Mapping[str, Any], key: str, *, required: bool = True) -> str | None:
@@ -93,17 +105,43 @@ class GenesysAdmin:
         self._commands: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
             name: getattr(self, f"_cmd_{name}") for name in COMMANDS
         }
+        self._simulated: dict[str, Callable[[Mapping[str, Any]], Awaitable[dict[str, Any]]]] = {
+            "set_presence": self._sim_set_presence,
+            "set_routing_status": self._sim_set_routing_status,
+            "offer_call": self._sim_offer_call,
+            "end_call": self._sim_end_call,
+        }
 
-    def run(self, command: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Run ``command``; None when it does not exist."""
+    def run(
+        self, command: str, body: Mapping[str, Any]
+    ) -> dict[str, Any] | Awaitable[dict[str, Any]] | None:
+        """Run ``command``; None when it does not exist (a coroutine for the commands a
+        simulated center carries out)."""
+        if self.rt.sim is not None:
+            if command in ("answer_call", "scenario"):
+                key = "conversation_id" if command == "answer_call" else "action"
+                raise ConfigError(
+                    f"{command} is not available with a simulated center: it routes, answers "
+                    "and ends its calls itself",
+                    key=key,
+                )
+            simulated = self._simulated.get(command)
+            if simulated is not None:
+                return self._state_errors(simulated(body))
         handler = self._commands.get(command)
         if handler is None:
             return None
         try:
             return handler(body)
         except StateError as exc:
-            field = _FIELDS.get(exc.entity or "", "body")
-            raise ConfigError(f"{exc.message} ({exc.kind})", key=field) from None
+            raise _config_error(exc) from None
+
+    @staticmethod
+    async def _state_errors(pending: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        try:
+            return await pending
+        except StateError as exc:
+            raise _config_error(exc) from None
 
     # ------------------------------------------------------------------ truth
 
@@ -348,6 +386,12 @@ class GenesysAdmin:
 
     def _cmd_set_queue_member(self, body: Mapping[str, Any]) -> dict[str, Any]:
         queue_id, user_id = _need(body, "queue_id"), _need(body, "user_id")
+        sim = self.rt.sim
+        if sim is not None and sim.agent_of(user_id) is not None:
+            raise ConfigError(
+                "the queues of a simulated agent follow its skills in the simulated center",
+                key="user_id",
+            )
         if _bool(body, "remove", False):
             self.rt.state.remove_queue_member(queue_id, user_id)
         else:
@@ -381,3 +425,47 @@ class GenesysAdmin:
             conversation_id, wrapup_code=_str(body, "wrapup_code", required=False)
         )
         return {"conversation": self._conversation(conversation_id)}
+
+    # ------------------------------------------------------------------ simulated center
+
+    def _sim_user(self, body: Mapping[str, Any]) -> tuple[SimView, User | None]:
+        """The view and, when the body names a simulated agent, its user."""
+        sim = self.rt.sim
+        assert sim is not None
+        user = self.rt.state.user(_need(body, "user_id"))
+        return sim, user if sim.agent_of(user.id) is not None else None
+
+    async def _sim_set_presence(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        sim, user = self._sim_user(body)
+        if user is None:  # the demo supervisor or a created user: Genesys-only
+            return self._cmd_set_presence(body)
+        await sim.set_presence(user, _need(body, "presence"))
+        if "message" in body:
+            message = _str(body, "message", required=False)
+            self.rt.state.set_user_presence(user.id, user.presence_id, message=message)
+        return {"user": self._user(user.id)}
+
+    async def _sim_set_routing_status(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        sim, user = self._sim_user(body)
+        if user is None:
+            return self._cmd_set_routing_status(body)
+        status = _need(body, "status")
+        if status not in ("IDLE", "OFF_QUEUE"):
+            raise ConfigError.bad_value("status", status, "IDLE or OFF_QUEUE")
+        await sim.set_routing_status(user, status)
+        return {"user": self._user(user.id)}
+
+    async def _sim_offer_call(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        sim = self.rt.sim
+        assert sim is not None
+        queue_id = _str(body, "queue_id", required=False) or next(iter(self.rt.state.queues))
+        call = await sim.offer_call(queue_id)
+        return {"conversation": self._conversation(call.id)}
+
+    async def _sim_end_call(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        sim = self.rt.sim
+        assert sim is not None
+        conversation = self.rt.state.conversation(_need(body, "conversation_id"))
+        code = _str(body, "wrapup_code", required=False)
+        await sim.hang_up(conversation, by_agent=True, wrapup_code=code)
+        return {"conversation": self._conversation(conversation.id)}

@@ -70,22 +70,49 @@ def observation_metrics(
     detail: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """``[{metric, qualifier?, stats: {count}, observations?}]`` for one queue (voice).
-    Unknown metrics answer a zero count (the current metric list is open-ended)."""
+    Unknown metrics answer a zero count (the current metric list is open-ended).
+
+    The counts come from the queue's buckets and counters, or from ``state.figures`` when
+    another source knows them (the simulated center's queue snapshot): calls waiting,
+    interacting and alerting, members by routing status and the longest wait. Presences
+    always come from the counters (the snapshot has no presences)."""
     wanted_detail = set(detail)
     out: list[dict[str, Any]] = []
     buckets = {"oWaiting": q.waiting, "oInteracting": q.interacting, "oAlerting": q.alerting}
+    counts = {name: len(bucket) for name, bucket in buckets.items()}
+    routing: dict[str, int] = dict(q.routing_counts)
+    longest: float | None = None
+    figures = state.figures(q) if state.figures is not None else None
+    if figures is not None:
+        counts = {
+            "oWaiting": figures.waiting,
+            "oInteracting": figures.interacting,
+            "oAlerting": figures.alerting,
+        }
+        routing = {k: v for k, v in figures.routing.items() if v}
+        longest = figures.longest_wait
+    elif q.waiting:
+        first = state.conversations.get(next(iter(q.waiting)))
+        longest = state.clock() - first.start if first is not None else None
     qualified = {
-        "oOnQueueUsers": {k: v for k, v in q.routing_counts.items() if k != "OFF_QUEUE"},
-        "oUserRoutingStatuses": dict(q.routing_counts),
+        "oOnQueueUsers": {k: v for k, v in routing.items() if k != "OFF_QUEUE"},
+        "oUserRoutingStatuses": routing,
         "oUserPresences": dict(q.presence_counts),
         "oOffQueueUsers": dict(q.off_queue_presence),
     }
     for metric in metrics:
         if metric in buckets:
-            row: dict[str, Any] = {"metric": metric, "stats": {"count": len(buckets[metric])}}
+            row: dict[str, Any] = {"metric": metric, "stats": {"count": counts[metric]}}
             if metric in wanted_detail:
                 row["observations"] = _observations(state, q, buckets[metric], metric)
             out.append(row)
+        elif metric == "oLongestWaiting":
+            # (inferred) the longest waiting interaction, in milliseconds, as a calculated
+            # value; ``count`` is how many interactions are observed (0 or 1)
+            stats: dict[str, float] = {"count": 0 if longest is None else 1}
+            if longest is not None:
+                stats["calculatedMetricValue"] = stats["max"] = round(longest * 1000)
+            out.append({"metric": metric, "stats": stats})
         elif metric in qualified:
             for qualifier, count in sorted(qualified[metric].items()):
                 out.append({"metric": metric, "qualifier": qualifier, "stats": {"count": count}})
@@ -168,7 +195,10 @@ def _segments(p: Participant) -> list[dict[str, Any]]:
     if p.connected is not None:
         rows.append(seg("interact", p.connected, p.end))
         if p.end is not None and p.wrapup_code:
-            rows.append(seg("wrapup", p.end, p.end, wrapUpCode=p.wrapup_code))
+            end = p.acw_end if p.acw_end is not None else p.end
+            rows.append(seg("wrapup", p.end, end, wrapUpCode=p.wrapup_code))
+        elif p.end is not None and p.wrapup_required:
+            rows.append(seg("wrapup", p.end, None))  # after-call work still running
     return rows
 
 
@@ -182,7 +212,9 @@ def _metrics(p: Participant) -> list[dict[str, Any]]:
             "tAlert": _ms(p.start, p.connected or p.end),
             "tAnswered": _ms(p.start, p.connected),
             "tTalk": _ms(p.connected, p.end),
-            "tHandle": _ms(p.connected, p.end),
+            "tAcw": _ms(p.end, p.acw_end),
+            # handle time includes after-call work
+            "tHandle": _ms(p.connected, p.acw_end if p.acw_end is not None else p.end),
         }
     return [{"name": k, "value": v, "emitDate": emit} for k, v in values.items() if v is not None]
 
@@ -358,7 +390,8 @@ def _samples(c: Conversation) -> list[tuple[dict[str, str], str, int]]:
                 ("tAlert", _ms(p.start, p.connected or p.end)),
                 ("tAnswered", _ms(p.start, p.connected)),
                 ("tTalk", _ms(p.connected, p.end)),
-                ("tHandle", _ms(p.connected, p.end)),
+                ("tAcw", _ms(p.end, p.acw_end)),
+                ("tHandle", _ms(p.connected, p.acw_end if p.acw_end is not None else p.end)),
             ):
                 if value is not None:
                     out.append((dims, metric, value))

@@ -1,6 +1,11 @@
 """Turns state changes into notification events: which topics a change touches and their
 bodies. Bodies are rendered only when a channel listens to the topic (one dict lookup
 otherwise), so a large simulated org costs little while nobody subscribes.
+
+Queue observations are sent per change, or (``batch_observations``, the simulated center's
+way, as the real service aggregates its statistics) once per :meth:`TopicFanout.flush` for
+every queue that changed since the last flush: the cost of a flush is the changed queues
+that somebody listens to, never the size of the org.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from cxkit.emulator.genesys.model import (
     DetailEvent,
     OutOfOfficeChanged,
     PresenceChanged,
+    Queue,
     QueueMembershipChanged,
     QueueStatsChanged,
     RoutingStatusChanged,
@@ -27,9 +33,13 @@ __all__ = ["TopicFanout"]
 class TopicFanout:
     """A state observer that publishes to the hub."""
 
-    def __init__(self, state: OrgState, hub: NotificationHub) -> None:
+    def __init__(
+        self, state: OrgState, hub: NotificationHub, *, batch_observations: bool = False
+    ) -> None:
         self._state = state
         self._hub = hub
+        self._batch = batch_observations
+        self._dirty: dict[str, Queue] = {}  # queues changed since the last flush
 
     def __call__(self, change: Change) -> None:
         """Publish the events for one change."""
@@ -57,6 +67,9 @@ class TopicFanout:
             )
         elif isinstance(change, QueueStatsChanged):
             q = change.queue
+            if self._batch:
+                self._dirty[q.id] = q
+                return
             hub.publish(
                 f"v2.analytics.queues.{q.id}.observations",
                 lambda: bodies.queue_observations(state, q),
@@ -70,6 +83,20 @@ class TopicFanout:
                 lambda: bodies.detail_event(change),
                 also=(f"v2.detail.events.conversation.*.{change.event}",),
             )
+
+    def flush(self) -> int:
+        """Publish one observation event per queue changed since the last flush (batched
+        mode); returns the number of events sent."""
+        dirty, self._dirty = self._dirty, {}
+        hub, state = self._hub, self._state
+        if not dirty or not hub.listening:
+            return 0
+        sent = 0
+        for q in dirty.values():
+            topic = f"v2.analytics.queues.{q.id}.observations"
+            if hub.has_listeners(topic):
+                sent += hub.publish(topic, bodies.queue_observations(state, q))
+        return sent
 
     def _conversation(self, change: ConversationChanged) -> None:
         c = change.conversation

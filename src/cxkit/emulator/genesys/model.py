@@ -23,6 +23,7 @@ __all__ = [
     "PresenceChanged",
     "PresenceDefinition",
     "Queue",
+    "QueueFigures",
     "QueueMembershipChanged",
     "QueueStatsChanged",
     "RoutingStatusChanged",
@@ -44,6 +45,15 @@ class PresenceDefinition:
     label: str
     type: str = "System"
     deactivated: bool = False
+    system_label: str = ""
+    """The label of the system presence this definition belongs to ("Meal" for a "Lunch"
+    definition); empty for the system definitions themselves (their own label)."""
+
+    @property
+    def system_name(self) -> str:
+        """What users' presences and events show as ``systemPresence`` ("On Queue", "Meal"):
+        a secondary (``type: User``) definition shows its system presence, not its own name."""
+        return self.system_label or self.label
 
 
 @dataclass(slots=True)
@@ -100,10 +110,25 @@ class Queue:
     routing_counts: Counter[str] = field(default_factory=Counter)  # joined members by status
     presence_counts: Counter[str] = field(default_factory=Counter)  # joined members by presence
     off_queue_presence: Counter[str] = field(default_factory=Counter)  # joined OFF_QUEUE members
+    service_level: tuple[float, float] = (0.8, 20.0)  # (fraction, within seconds)
 
     def joined_count(self) -> int:
         """Members that have joined (activated) the queue."""
         return sum(1 for joined in self.members.values() if joined)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFigures:
+    """A queue's live figures when another source than the org's own buckets and counters
+    knows them (the simulated center's O(1) queue snapshot): calls ``waiting``,
+    ``interacting`` and ``alerting``, joined members by routing status (``OFF_QUEUE``
+    included) and the longest wait in seconds (None: nobody waits)."""
+
+    waiting: int
+    interacting: int
+    alerting: int
+    routing: dict[str, int]
+    longest_wait: float | None
 
 
 @dataclass(slots=True)
@@ -125,6 +150,7 @@ class Participant:
     disconnect_type: str | None = None
     wrapup_required: bool = False
     wrapup_code: str | None = None
+    acw_end: float | None = None  # after-call work ended (the wrap-up was submitted)
     held: bool = False
     muted: bool = False
 

@@ -310,6 +310,11 @@ class NotificationHub:
         """Whether any channel subscribes to one of these topics."""
         return any(t in self._index for t in topics)
 
+    @property
+    def listening(self) -> bool:
+        """Whether any channel subscribes to anything at all."""
+        return bool(self._index)
+
     def publish(
         self,
         topic: str,
@@ -321,9 +326,18 @@ class NotificationHub:
         """Send one event named ``topic`` to every connected channel subscribed to it (or to
         an ``also`` alias such as a wildcard). ``body`` may be a callable, rendered only when
         someone listens. Returns the number of sockets reached."""
-        targets = set(self._index.get(topic, ()))
-        for alias in also:
-            targets |= self._index.get(alias, set())
+        index = self._index
+        listeners = index.get(topic)
+        if not also:
+            if not listeners:
+                return 0  # the common case in a big org: nobody listens to this topic
+            targets: set[Channel] = listeners
+        else:
+            if not listeners and not any(alias in index for alias in also):
+                return 0
+            targets = set(listeners or ())
+            for alias in also:
+                targets |= index.get(alias, set())
         sockets = [c.socket for c in targets if c.socket is not None]
         if not sockets:
             return 0

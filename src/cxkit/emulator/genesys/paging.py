@@ -7,7 +7,7 @@ are left out at the ends (the service omits null fields).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,16 +61,21 @@ def page_listing(
     page: Page,
     *,
     totals: bool = True,
+    render: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
-    """The listing for ``page`` of ``items`` (already rendered). ``totals=False`` leaves out
-    ``total``, ``pageCount`` and ``lastUri`` (QueueMemberEntityListing)."""
+    """The listing for ``page`` of ``items`` (already rendered, or rendered by ``render``
+    for the page's items only: a 10,000-user org pages without drawing every user).
+    ``totals=False`` leaves out ``total``, ``pageCount`` and ``lastUri``
+    (QueueMemberEntityListing)."""
     path = request.path
     query = {k: ",".join(request.query.getall(k)) for k in request.query}
     count = len(items)
     pages = max(1, math.ceil(count / page.size))
     start = (page.number - 1) * page.size
     body: dict[str, Any] = {
-        "entities": list(items[start : start + page.size]),
+        "entities": [
+            item if render is None else render(item) for item in items[start : start + page.size]
+        ],
         "pageSize": page.size,
         "pageNumber": page.number,
         "firstUri": _uri(path, query, page.size, 1),

@@ -6,12 +6,16 @@ label) and under ``/login`` (``login_url``, SDK gateway ``path_params_login``); 
 Notifications WebSocket at ``ws://<host>/channels/<channelId>`` (the channel's
 ``connectUri``). With the ``gateway_api_prefix`` / ``gateway_login_prefix`` switches the API
 and the login host are also served under those prefixes, as behind an SDK gateway.
+
+With a simulated center (``ctx.simulation``) the org is a view of it
+(:mod:`cxkit.emulator.genesys.simview`) and the scripted scenario is off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable
 from typing import Any, Final
 
 from aiohttp import web
@@ -34,6 +38,7 @@ from cxkit.emulator.genesys.routes_users import UserRoutes
 from cxkit.emulator.genesys.runtime import Runtime
 from cxkit.emulator.genesys.scenario import Scenario
 from cxkit.emulator.genesys.settings import GenesysOptions
+from cxkit.emulator.genesys.simview import SimView
 from cxkit.emulator.genesys.ws import channel_socket_handler
 
 __all__ = ["LOGIN_PREFIX", "GenesysPlugin"]
@@ -60,7 +65,12 @@ class GenesysPlugin:
         """Add the API sub-app, the login routes, the channel socket and the tasks."""
         rt = self.runtime
         rt.ctx = ctx
-        rt.reset()  # rebuild the demo org on the emulator clock
+        host = ctx.simulation
+        if host is not None:
+            rt.sim = SimView(rt, host)
+            host.subscribe(rt.sim.observe)  # survives resets: follows the current simulation
+            host.on_tick(rt.sim.tick)
+        rt.reset()  # rebuild the org (demo or simulated) on the emulator clock
         app.add_subapp("/api/v2", self._api_app())
         options = rt.live.current
         if options.gateway_api_prefix:
@@ -99,11 +109,18 @@ class GenesysPlugin:
             "admin_commands": dict(COMMANDS),
         }
 
-    def admin_command(self, command: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    def admin_command(
+        self, command: str, body: dict[str, Any]
+    ) -> dict[str, Any] | Awaitable[dict[str, Any]] | None:
         """Run a ``POST /_emulator/genesys/{command}`` (see :mod:`admin`)."""
         return self.admin.run(command, body)
 
     # ------------------------------------------------------------------ internals
+
+    @property
+    def _scripted(self) -> bool:
+        """No simulated center: the scripted scenario may run."""
+        return self.runtime.sim is None
 
     def _api_app(self) -> web.Application:
         """The Platform API (``/api/v2``) as a sub-application (mounted once, and again under
@@ -131,7 +148,7 @@ class GenesysPlugin:
     def _reset(self) -> None:
         self.scenario.stop()
         self.runtime.reset()
-        if self.runtime.live.current.scenario:
+        if self._scripted and self.runtime.live.current.scenario:
             self.scenario.start()
 
     def _clock_advanced(self, seconds: float) -> None:
@@ -144,7 +161,7 @@ class GenesysPlugin:
 
     async def _startup(self, app: web.Application) -> None:
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
-        if self.runtime.live.current.scenario:
+        if self._scripted and self.runtime.live.current.scenario:
             self.scenario.start()
 
     async def _shutdown(self, app: web.Application) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "routing_status",
     "user",
     "user_presence",
+    "wrapup",
 ]
 
 
@@ -48,7 +49,7 @@ def presence_ref(definition: PresenceDefinition) -> dict[str, Any]:
     """``presenceDefinition`` inside a user presence or an event."""
     return {
         "id": definition.id,
-        "systemPresence": definition.label,
+        "systemPresence": definition.system_name,
         "selfUri": f"/api/v2/presencedefinitions/{definition.id}",
     }
 
@@ -60,7 +61,7 @@ def org_presence_definition(definition: PresenceDefinition, state: OrgState) -> 
         "name": definition.label,
         "type": definition.type,
         "languageLabels": {"en_US": definition.label},
-        "systemPresence": definition.label.replace(" ", ""),
+        "systemPresence": definition.system_name.replace(" ", ""),
         "divisionId": state.division_id,
         "deactivated": definition.deactivated,
         "selfUri": f"/api/v2/presence/definitions/{definition.id}",
@@ -73,9 +74,9 @@ def legacy_presence_definition(definition: PresenceDefinition) -> dict[str, Any]
         "id": definition.id,
         "name": definition.label,
         "languageLabels": {"en_US": definition.label},
-        "systemPresence": definition.label,
+        "systemPresence": definition.system_name,
         "deactivated": definition.deactivated,
-        "primary": True,
+        "primary": definition.type == "System",
         "selfUri": f"/api/v2/presencedefinitions/{definition.id}",
     }
 
@@ -175,7 +176,10 @@ def queue(state: OrgState, q: Queue) -> dict[str, Any]:
         "mediaSettings": {
             "call": {
                 "alertingTimeoutSeconds": 8,
-                "serviceLevel": {"percentage": 0.8, "durationMs": 20000},
+                "serviceLevel": {
+                    "percentage": q.service_level[0],
+                    "durationMs": round(q.service_level[1] * 1000),
+                },
             }
         },
         "acwSettings": {"wrapupPrompt": "MANDATORY_TIMEOUT", "timeoutMs": 30000},
@@ -220,6 +224,17 @@ def _call_leg(p: Participant) -> dict[str, Any]:
     )
 
 
+def wrapup(p: Participant) -> dict[str, Any] | None:
+    """The participant's submitted wrap-up (None while pending or not required)."""
+    if not p.wrapup_code:
+        return None
+    body: dict[str, Any] = {"code": p.wrapup_code, "name": p.wrapup_code}
+    if p.acw_end is not None and p.end is not None:
+        body["durationSeconds"] = round(p.acw_end - p.end)
+        body["endTime"] = iso(p.acw_end)
+    return body
+
+
 def participant(p: Participant, c: Conversation) -> dict[str, Any]:
     """Participant (REST Conversation)."""
     return _clean(
@@ -237,7 +252,9 @@ def participant(p: Participant, c: Conversation) -> dict[str, Any]:
             "ani": c.ani,
             "dnis": c.dnis,
             "wrapupRequired": p.wrapup_required,
-            "wrapup": {"code": p.wrapup_code, "name": p.wrapup_code} if p.wrapup_code else None,
+            "wrapup": wrapup(p),
+            "startAcwTime": _when(p.end) if p.acw_end is not None else None,
+            "endAcwTime": _when(p.acw_end),
             "attributes": {},
             "calls": [_call_leg(p)],
             "callbacks": [],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from cxkit.emulator.genesys import render
 from cxkit.emulator.genesys.api import json_body, json_response, token_of
 from cxkit.emulator.genesys.errors import bad_request, invalid_value, not_found
-from cxkit.emulator.genesys.model import Conversation
+from cxkit.emulator.genesys.model import Conversation, Participant
 from cxkit.emulator.genesys.paging import page_listing, read_page
 from cxkit.emulator.genesys.runtime import Runtime
 
@@ -45,7 +47,7 @@ class ConversationRoutes:
         user_id = token_of(request).user_id
         if user_id is None:
             return []
-        return [c for c in self.rt.state.active_conversations() if user_id in c.user_ids()]
+        return self.rt.state.open_conversations(user_id)
 
     async def list_conversations(self, request: web.Request) -> web.Response:
         """``GET /api/v2/conversations`` (``communicationType`` accepted)."""
@@ -69,8 +71,11 @@ class ConversationRoutes:
         return json_response(render.conversation(self.rt.state, self._conversation(request)))
 
     async def patch_participant(self, request: web.Request) -> web.Response:
-        """``PATCH .../participants/{participantId}`` ``{state}``: ``connected`` answers an
-        alerting agent, ``disconnected`` hangs up. 202 with no body."""
+        """``PATCH .../participants/{participantId}`` ``{state, wrapup}``: ``connected``
+        answers an alerting agent, ``disconnected`` hangs up. 202 with no body.
+
+        With a simulated center the simulation does it (see :mod:`simview`): hang-up is the
+        agent's ``end_call`` and ``wrapup: {code}`` ends its after-call work."""
         conversation = self._conversation(request)
         participant = conversation.participant(request.match_info["participant_id"])
         if participant is None:
@@ -79,7 +84,9 @@ class ConversationRoutes:
         if not isinstance(body, dict):
             raise bad_request("The request body must be a MediaParticipantRequest object")
         wanted = body.get("state")
-        if wanted == "connected":
+        if self.rt.sim is not None:
+            await self._simulated(conversation, participant, body)
+        elif wanted == "connected":
             if participant.purpose != "agent" or participant.state != "alerting":
                 raise bad_request("Only an alerting agent participant can be connected")
             self.rt.state.answer_call(conversation.id)
@@ -88,3 +95,27 @@ class ConversationRoutes:
         elif wanted is not None:
             raise invalid_value("state", wanted, "connected, disconnected")
         return web.Response(status=202)
+
+    async def _simulated(
+        self, conversation: Conversation, participant: Participant, body: dict[str, Any]
+    ) -> None:
+        sim = self.rt.sim
+        assert sim is not None
+        wanted, wrapup = body.get("state"), body.get("wrapup")
+        code: str | None = None
+        if wrapup is not None:
+            code = wrapup.get("code") if isinstance(wrapup, dict) else None
+            if not isinstance(code, str) or not code:
+                raise invalid_value("wrapup.code", code, "a wrap-up code")
+        if wanted == "connected":
+            if participant.purpose != "agent" or participant.state != "connected":
+                # simulated agents answer at once: nothing ever alerts
+                raise bad_request("Only an alerting agent participant can be connected")
+        elif wanted == "disconnected" and participant.state != "disconnected":
+            by_agent = participant.purpose == "agent"
+            await sim.hang_up(conversation, by_agent=by_agent, wrapup_code=code)
+            return
+        elif wanted not in (None, "disconnected"):
+            raise invalid_value("state", wanted, "connected, disconnected")
+        if code is not None:
+            await sim.wrap_up(conversation, code)

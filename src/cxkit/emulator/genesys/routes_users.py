@@ -63,6 +63,18 @@ class UserRoutes:
             raise not_found("user")
         return user
 
+    def _simulated(self, user: User) -> bool:
+        """Whether the user is an agent of the simulated center (actions go through it)."""
+        sim = self.rt.sim
+        return sim is not None and sim.agent_of(user.id) is not None
+
+    def _not_simulated(self, user: User, what: str) -> None:
+        if self._simulated(user):
+            raise bad_request(
+                f"User {user.id} is an agent of the simulated contact center and cannot be "
+                f"{what}: its queues follow its skills there"
+            )
+
     def _render(self, user: User, request: web.Request) -> dict[str, Any]:
         return _clean(render.user(self.rt.state, user, query_list(request, "expand")))
 
@@ -84,8 +96,8 @@ class UserRoutes:
             if (wanted_state in ("any", u.state)) and (not ids or u.id in ids)
         ]
         users.sort(key=lambda u: u.name.lower(), reverse=_SORT[order])
-        rendered = [self._render(u, request) for u in users]
-        return json_response(page_listing(request, rendered, page))
+        draw = lambda u: self._render(u, request)  # noqa: E731
+        return json_response(page_listing(request, users, page, render=draw))
 
     def _search(self, body: Any) -> web.Response:
         state = self.rt.state
@@ -152,8 +164,11 @@ class UserRoutes:
         return json_response(self._render(user, request))
 
     async def delete_user(self, request: web.Request) -> web.Response:
-        """``DELETE /api/v2/users/{userId}``: the user becomes ``deleted``."""
-        self.rt.state.delete_user(self._user(request).id)
+        """``DELETE /api/v2/users/{userId}``: the user becomes ``deleted`` (not a simulated
+        agent: the simulated center's agents are fixed)."""
+        user = self._user(request)
+        self._not_simulated(user, "deleted")
+        self.rt.state.delete_user(user.id)
         return json_response({})
 
     async def put_profile_skills(self, request: web.Request) -> web.Response:
@@ -217,9 +232,18 @@ class UserRoutes:
             kwargs["message"] = body["message"]
         if key is None and not kwargs and body.get("primary") is not True:
             raise bad_request("Give presenceDefinition.id, message or primary: true")
+        sim = self.rt.sim
         try:
-            self.rt.state.set_user_presence(user.id, key or user.presence_id, **kwargs)
-        except StateError:
+            if sim is not None and key is not None and self._simulated(user):
+                # the simulated center decides: ready / not ready (reason) / logout
+                await sim.set_presence(user, key)
+                if kwargs:  # the message alone
+                    self.rt.state.set_user_presence(user.id, user.presence_id, **kwargs)
+            else:
+                self.rt.state.set_user_presence(user.id, key or user.presence_id, **kwargs)
+        except StateError as exc:
+            if exc.kind != "not_found":
+                raise
             raise invalid_value("presenceDefinition.id", key, "a presence definition id") from None
         return json_response(render.user_presence(self.rt.state, user))
 
@@ -234,7 +258,11 @@ class UserRoutes:
         status = body.get("status") if isinstance(body, dict) else None
         if status not in ("OFF_QUEUE", "IDLE"):
             raise invalid_value("status", status, "OFF_QUEUE, IDLE")
-        self.rt.state.set_routing_status(user.id, status)
+        sim = self.rt.sim
+        if sim is not None and self._simulated(user):
+            await sim.set_routing_status(user, status)
+        else:
+            self.rt.state.set_routing_status(user.id, status)
         return json_response(render.routing_status(user))
 
     # ------------------------------------------------------------------ queues
@@ -274,6 +302,8 @@ class UserRoutes:
         joined = body.get("joined") if isinstance(body, dict) else None
         if not isinstance(joined, bool):
             raise invalid_value("joined", joined, "true, false")
+        if joined != user.queues[queue_id]:
+            self._not_simulated(user, "joined to or removed from a queue")
         self.rt.state.set_queue_member(queue_id, user.id, joined=joined)
         return json_response(self._user_queue(user, queue_id))
 

@@ -1,13 +1,15 @@
 """Everything the Genesys routes share: tenant, options, state, tokens, hub, limiter, clock.
 
-``reset()`` rebuilds the org state (the demo org again) and forgets tokens, channels and
-rate windows; routes always read ``runtime.state`` at request time so they see the new one.
+``reset()`` rebuilds the org state (the demo org again, or with a simulated center the org
+seeded from it: :attr:`Runtime.sim`) and forgets tokens, channels and rate windows; routes
+always read ``runtime.state`` at request time so they see the new one.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from cxkit.emulator.context import EmulatorContext
 from cxkit.emulator.genesys.analytics_jobs import AnalyticsJobs
@@ -22,6 +24,9 @@ from cxkit.emulator.genesys.state import OrgState
 from cxkit.emulator.genesys.tokens import TokenStore
 from cxkit.emulator.genesys.usage import UsageLog
 from cxkit.emulator.tenant import GenesysTenant
+
+if TYPE_CHECKING:
+    from cxkit.emulator.genesys.simview import SimView
 
 __all__ = ["Runtime"]
 
@@ -47,6 +52,10 @@ class Runtime:
         self.usage = UsageLog(lambda: self.live.current.usage_log_size, tenant.org_id)
         self.jobs = AnalyticsJobs(self.live, self.now)
         self.details_calls = 0  # details queries answered (the analytics_shift_pages switch)
+        self.sim: SimView | None = None
+        """The view of the emulator's simulated center (set up by the plugin), or None for
+        the scripted demo org."""
+        self.fanout: TopicFanout
         self.state = self._build_state()
         self.oauth = OAuthServer(tenant, self.state, self.tokens, self.live)
         self._state_listeners: list[Callable[[OrgState], None]] = []
@@ -69,15 +78,22 @@ class Runtime:
 
     def _build_state(self) -> OrgState:
         options = self.live.current
+        sim = self.sim
         state = OrgState(
             org_id=self.tenant.org_id,
             org_name=self.tenant.org_name,
-            clock=self.now,
+            clock=self.now if sim is None else sim.clock,
             ids=IdFactory(self.seed),
             history=options.history,
+            **({} if sim is None else {"periods_per_user": sim.periods_per_user()}),
         )
-        populate_demo_org(state, self.tenant.user, users=options.users, queues=options.queues)
-        state.add_observer(TopicFanout(state, self.hub))
+        if sim is None:
+            populate_demo_org(state, self.tenant.user, users=options.users, queues=options.queues)
+        else:
+            sim.populate(state)
+        # With a simulated center observations go out once per tick (SimView.tick).
+        self.fanout = TopicFanout(state, self.hub, batch_observations=sim is not None)
+        state.add_observer(self.fanout)
         return state
 
     def on_new_state(self, listener: Callable[[OrgState], None]) -> None:

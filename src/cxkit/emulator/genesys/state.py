@@ -28,6 +28,7 @@ from cxkit.emulator.genesys.model import (
     PresenceChanged,
     PresenceDefinition,
     Queue,
+    QueueFigures,
     QueueMembershipChanged,
     QueueStatsChanged,
     RoutingStatusChanged,
@@ -66,6 +67,7 @@ class OrgState:
         clock: Callable[[], float],
         ids: IdFactory,
         history: int = 10_000,
+        periods_per_user: int = _PERIODS_PER_USER,
     ) -> None:
         self.org_id = org_id
         self.org_name = org_name
@@ -88,6 +90,10 @@ class OrgState:
         self.presence_log: dict[str, deque[tuple[float, float, str]]] = {}
         self.routing_log: dict[str, deque[tuple[float, float, str]]] = {}
         self.presence_since: dict[str, float] = {}
+        self._periods_per_user = periods_per_user
+        self.figures: Callable[[Queue], QueueFigures | None] | None = None
+        """Where a queue's live figures come from when not from its own buckets and
+        counters (the simulated center's queue snapshot; see :mod:`simview`)."""
 
     # ------------------------------------------------------------------ observers
 
@@ -102,9 +108,24 @@ class OrgState:
 
     # ------------------------------------------------------------------ building
 
-    def add_presence_definition(self, system_presence: str, label: str) -> PresenceDefinition:
-        """Add a (system) presence definition."""
-        definition = PresenceDefinition(self.ids.uuid(), system_presence, label)
+    def add_presence_definition(
+        self,
+        system_presence: str,
+        label: str,
+        *,
+        definition_id: str | None = None,
+        kind: str = "System",
+    ) -> PresenceDefinition:
+        """Add a presence definition: a system one, or (``kind="User"``) a secondary one
+        under the system presence ``system_presence`` (whose definition must exist)."""
+        system_label = "" if kind == "System" else self.presence_by_system[system_presence].label
+        definition = PresenceDefinition(
+            definition_id or self.ids.uuid(),
+            system_presence,
+            label,
+            type=kind,
+            system_label=system_label,
+        )
         self.presences[definition.id] = definition
         self.presence_by_system.setdefault(system_presence, definition)
         return definition
@@ -118,8 +139,11 @@ class OrgState:
         password: str | None = None,
         title: str = "Agent",
         department: str = "Contact Center",
+        presence_id: str | None = None,
+        routing_status: str = "OFF_QUEUE",
     ) -> User:
-        """Add an active user, Available and off queue."""
+        """Add an active user, Available (or ``presence_id``) and off queue (or
+        ``routing_status``)."""
         now = self.clock()
         user = User(
             id=user_id or self.ids.uuid(),
@@ -128,9 +152,9 @@ class OrgState:
             title=title,
             department=department,
             division_id=self.division_id,
-            presence_id=self.presence_by_system["AVAILABLE"].id,
+            presence_id=presence_id or self.presence_by_system["AVAILABLE"].id,
             presence_modified=now,
-            routing_status="OFF_QUEUE",
+            routing_status=routing_status,
             routing_started=now,
             password=password,
             queues_changed=now,
@@ -139,9 +163,11 @@ class OrgState:
         self.users_by_email[email.lower()] = user
         return user
 
-    def add_queue(self, name: str, description: str = "") -> Queue:
+    def add_queue(self, name: str, description: str = "", *, queue_id: str | None = None) -> Queue:
         """Add an empty queue."""
-        queue = Queue(self.ids.uuid(), name, description, self.division_id, self.clock())
+        queue = Queue(
+            queue_id or self.ids.uuid(), name, description, self.division_id, self.clock()
+        )
         self.queues[queue.id] = queue
         return queue
 
@@ -262,7 +288,7 @@ class OrgState:
     ) -> None:
         log = logs.get(user_id)
         if log is None:
-            log = logs[user_id] = deque(maxlen=_PERIODS_PER_USER)
+            log = logs[user_id] = deque(maxlen=self._periods_per_user)
         log.append(period)
 
     def presence_periods(self, user: User) -> list[tuple[float, float | None, str]]:
@@ -303,6 +329,15 @@ class OrgState:
             presence_id = self.presence_by_system["AVAILABLE"].id
         self._apply(user, presence_id=presence_id, routing=status)
         return user
+
+    def set_activity(self, user: User, presence_id: str, routing: str) -> None:
+        """Set presence and routing status as one change (the simulated center's way: the
+        pair follows the agent's state), emitting only what changed."""
+        self._apply(
+            user,
+            presence_id=presence_id if presence_id != user.presence_id else None,
+            routing=routing,
+        )
 
     def set_station(self, user_id: str, station_id: str | None) -> User:
         """Associate the user with a station (None: disassociate). Emits a station change."""
@@ -348,6 +383,16 @@ class OrgState:
         self._emit(QueueMembershipChanged(queue, user))
         self._emit(ActivityChanged(user))
         self._emit(QueueStatsChanged(queue))
+
+    def seed_member(self, queue_id: str, user_id: str, *, joined: bool = True) -> None:
+        """Make the user a member of the queue while the org is being built, without
+        telling the observers (nobody can listen yet; a 10,000-agent center seeds ~30,000
+        memberships)."""
+        queue, user = self.queues[queue_id], self.users[user_id]
+        queue.members[user_id] = joined
+        user.queues[queue_id] = joined
+        if joined:
+            self._count(user, +1, [queue_id])
 
     def remove_queue_member(self, queue_id: str, user_id: str) -> None:
         """Remove the user from the queue."""
@@ -408,7 +453,12 @@ class OrgState:
         )
 
     def start_call(
-        self, queue_id: str, *, ani: str | None = None, dnis: str | None = None
+        self,
+        queue_id: str,
+        *,
+        ani: str | None = None,
+        dnis: str | None = None,
+        conversation_id: str | None = None,
     ) -> Conversation:
         """An inbound call arrives and waits in the queue."""
         queue = self.queue(queue_id)
@@ -416,7 +466,7 @@ class OrgState:
         ani = ani or f"tel:+1555{self.ids.digits(7)}"
         dnis = dnis or "tel:+18005550100"
         conversation = Conversation(
-            id=self.ids.uuid(),
+            id=conversation_id or self.ids.uuid(),
             start=now,
             direction="inbound",
             ani=ani,
@@ -461,6 +511,39 @@ class OrgState:
         self._emit(QueueStatsChanged(queue))
         return agent
 
+    def connect_agent(self, conversation_id: str, user_id: str) -> Participant:
+        """A waiting call is connected to an agent at once (the simulated center has no
+        alerting phase: its agents auto-answer). The agent's routing status is left to the
+        caller, who knows the agent's state."""
+        conversation = self.conversation(conversation_id)
+        user = self.user(user_id)
+        if not conversation.active or conversation.queue_id is None:
+            raise StateError("conflict", f"conversation {conversation_id} is not waiting")
+        queue = self.queues[conversation.queue_id]
+        now = self.clock()
+        agent = self._participant(
+            "agent",
+            user.name,
+            f"sip:{user.email}",
+            user_id=user.id,
+            queue_id=queue.id,
+            state="connected",
+            connected=now,
+        )
+        agent.wrapup_required = True
+        conversation.participants.append(agent)
+        transferred = [a for a in conversation.by_purpose("acd") if a.state != "disconnected"]
+        for acd in transferred:
+            acd.state, acd.end, acd.disconnect_type = "disconnected", now, "transfer"
+        queue.waiting.pop(conversation_id, None)
+        queue.interacting[conversation_id] = None
+        self._emit(ConversationChanged(conversation))
+        self._emit(DetailEvent("user.start", conversation, agent, now))
+        for acd in transferred:
+            self._emit(DetailEvent("acd.end", conversation, acd, now, {"acdOutcome": "ANSWERED"}))
+        self._emit(QueueStatsChanged(queue))
+        return agent
+
     def answer_call(self, conversation_id: str) -> Participant:
         """The alerting agent answers; the ACD leg ends (transferred to the agent)."""
         conversation = self.conversation(conversation_id)
@@ -489,9 +572,14 @@ class OrgState:
         *,
         disconnect_type: str = "peer",
         wrapup_code: str | None = None,
+        acw: bool = False,
     ) -> Conversation:
         """Hang up: every leg disconnects, agents go back to IDLE (or OFF_QUEUE when their
-        presence is no longer On Queue)."""
+        presence is no longer On Queue).
+
+        With ``acw`` the connected agents go into after-call work instead: their wrap-up
+        stays pending until :meth:`finish_wrapup` and their routing status is left alone
+        (Genesys keeps an agent INTERACTING through ACW)."""
         conversation = self.conversation(conversation_id)
         if not conversation.active:
             raise StateError("conflict", f"conversation {conversation_id} has already ended")
@@ -507,7 +595,7 @@ class OrgState:
                 )
             elif p.purpose == "agent":
                 details.append(DetailEvent("user.end", conversation, p, now))
-                if p.connected is not None:
+                if p.connected is not None and not acw:
                     p.wrapup_code = wrapup_code or "default-wrapup"
                     details.append(DetailEvent("acw", conversation, p, now))
             elif p.purpose == "customer":
@@ -516,7 +604,7 @@ class OrgState:
         self._emit(ConversationChanged(conversation))
         for event in details:
             self._emit(event)
-        for p in conversation.by_purpose("agent"):
+        for p in [] if acw else conversation.by_purpose("agent"):
             user = self.users.get(p.user_id or "")
             if user is not None and user.routing_status in _BUSY:
                 on_queue = self.system_presence(user) == ON_QUEUE
@@ -528,6 +616,46 @@ class OrgState:
             self._emit(QueueStatsChanged(queue))
         self._remember_ended(conversation_id)
         return conversation
+
+    def finish_wrapup(self, conversation_id: str, user_id: str, code: str) -> Participant | None:
+        """The agent's after-call work ends with wrap-up ``code``; None when the
+        conversation (or the agent's pending wrap-up in it) is not known any more."""
+        conversation = self.conversations.get(conversation_id)
+        if conversation is None:
+            return None
+        pending = [
+            p
+            for p in conversation.by_purpose("agent")
+            if p.user_id == user_id and p.connected is not None and p.wrapup_code is None
+        ]
+        if not pending:
+            return None
+        now = self.clock()
+        agent = pending[-1]
+        agent.wrapup_code = code
+        agent.acw_end = now
+        if agent.end is None:  # wrapped up before the call ended (not in the simulation)
+            agent.state, agent.end, agent.disconnect_type = "disconnected", now, "client"
+        duration = round((now - agent.end) * 1000)
+        self._emit(ConversationChanged(conversation))
+        self._emit(DetailEvent("acw", conversation, agent, now, {"wrapupDurationMs": duration}))
+        return agent
+
+    def open_conversations(self, user_id: str) -> list[Conversation]:
+        """The user's conversations that have not ended, or whose wrap-up the user still
+        owes (what a real agent's conversation list shows through after-call work)."""
+        return [
+            c
+            for c in self.conversations.values()
+            if user_id in c.user_ids()
+            and (
+                c.end is None
+                or any(
+                    p.user_id == user_id and p.connected is not None and p.wrapup_code is None
+                    for p in c.by_purpose("agent")
+                )
+            )
+        ]
 
     def disconnect_participant(self, conversation_id: str, participant_id: str) -> Conversation:
         """A participant hangs up; for a two-party call that ends the conversation."""

@@ -33,7 +33,7 @@ def presence(state: OrgState, u: User) -> dict[str, Any]:
     definition = state.presences[u.presence_id]
     return {
         "source": "PURECLOUD",
-        "presenceDefinition": {"id": definition.id, "systemPresence": definition.label},
+        "presenceDefinition": {"id": definition.id, "systemPresence": definition.system_name},
         "primary": True,
         "message": u.presence_message or "",
         "modifiedDate": iso(u.presence_modified),
@@ -55,7 +55,7 @@ def activity(state: OrgState, u: User) -> dict[str, Any]:
         "id": u.id,
         "routingStatus": {"status": u.routing_status, "startTime": iso(u.routing_started)},
         "presence": {
-            "presenceDefinition": {"id": definition.id, "systemPresence": definition.label},
+            "presenceDefinition": {"id": definition.id, "systemPresence": definition.system_name},
             "presenceMessage": u.presence_message or "",
             "modifiedDate": iso(u.presence_modified),
         },
@@ -111,6 +111,9 @@ def _event_participant(p: Participant, c: Conversation) -> dict[str, Any]:
         "purpose": p.purpose,
         "address": p.address,
         "wrapupRequired": p.wrapup_required,
+        "wrapup": render.wrapup(p),
+        "startAcwTime": iso(p.end) if p.acw_end is not None and p.end is not None else None,
+        "endAcwTime": iso(p.acw_end) if p.acw_end is not None else None,
         "attributes": {},
         "calls": [{k: v for k, v in call.items() if v is not None}],
         "callbacks": [],
