@@ -250,3 +250,117 @@ async def test_official_sdk_token_users_queues_and_channels(sdk: Any, emu: Emula
         event = json.loads(msg.data)
         assert event["topicName"] == got["topic"]
         assert event["eventBody"]["presenceDefinition"]["id"] == got["on_queue"].id
+
+
+def drive_sdk_on_the_simulation(sdk: Any, base_url: str, call_id: str) -> dict[str, Any]:
+    """The SDK reads a simulated center: its agents, reason presences, a live call, the
+    queues' observations, a finished call's details; and sets an agent's presence."""
+    client = sdk.api_client.ApiClient(host=base_url)
+    client.get_client_credentials_token(CC.client_id, CC.client_secret.reveal())  # type: ignore[union-attr]
+    users_api = sdk.UsersApi(client)
+    analytics = sdk.AnalyticsApi(client)
+    users = users_api.get_users(page_size=100, expand=["presence", "routingStatus"])
+    definitions = sdk.PresenceApi(client).get_presence_definitions()
+    queues = sdk.RoutingApi(client).get_routing_queues(page_size=100)
+    conversation = sdk.ConversationsApi(client).get_conversation(call_id)
+
+    query = sdk.QueueObservationQuery()
+    query.filter = sdk.QueueObservationQueryFilter()
+    query.filter.type = "or"
+    predicates = []
+    for queue in queues.entities:
+        predicate = sdk.QueueObservationQueryPredicate()
+        predicate.dimension = "queueId"
+        predicate.value = queue.id
+        predicates.append(predicate)
+    query.filter.predicates = predicates
+    query.metrics = ["oWaiting", "oInteracting", "oOnQueueUsers", "oUserPresences"]
+    observations = analytics.post_analytics_queues_observations_query(query)
+
+    details_query = sdk.ConversationQuery()
+    details_query.interval = "2023-11-14T00:00:00.000Z/2023-11-16T00:00:00.000Z"
+    details_query.order = "asc"
+    details = analytics.post_analytics_conversations_details_query(details_query)
+
+    lunch = next(d for d in definitions.entities if d.name == "Lunch")
+    ready = next(u for u in users.entities if u.routing_status.status == "IDLE")
+    definition = sdk.PresenceDefinition()
+    definition.id = lunch.id
+    body = sdk.UserPresence()
+    body.presence_definition = definition
+    patched = sdk.PresenceApi(client).patch_user_presence(ready.id, "PURECLOUD", body)
+    return {
+        "users": users,
+        "definitions": definitions,
+        "queues": queues,
+        "conversation": conversation,
+        "observations": observations,
+        "details": details,
+        "lunch": lunch,
+        "ready": ready,
+        "patched": patched,
+    }
+
+
+async def test_official_sdk_reads_and_drives_the_simulated_center(sdk: Any) -> None:
+    from cxkit.sim import CenterSpec, SimConfig
+
+    config = EmulatorConfig(
+        start_time=1_700_000_000.0,
+        frozen_clock=True,
+        simulation=SimConfig(center=CenterSpec.demo(), seed=5),
+    )
+    async with (
+        EmulatorServer(config, plugins=[create_plugin(config)]) as emu,
+        aiohttp.ClientSession() as http,
+    ):
+
+        async def core(method: str, path: str, body: Any = None) -> Any:
+            async with http.request(method, f"{emu.url}/_emulator/{path}", json=body) as resp:
+                assert resp.status == 200, await resp.text()
+                return await resp.json()
+
+        await core("POST", "clock/advance", {"seconds": 600})
+        truth = await core("GET", "sim")
+        busy = next(a for a in truth["agents"] if a["state"] == "on_interaction")
+        got = await asyncio.wait_for(
+            asyncio.to_thread(drive_sdk_on_the_simulation, sdk, emu.url, busy["call_id"]), 60
+        )
+        after = {a["genesys_id"]: a for a in (await core("GET", "sim"))["agents"]}
+
+    users = {u.id: u for u in got["users"].entities}
+    assert USER.user_id in users  # the demo supervisor, outside the simulated center
+    assert users[USER.user_id].routing_status.status == "OFF_QUEUE"
+    for agent in truth["agents"]:
+        user = users[agent["genesys_id"]]
+        assert user.email and user.presence.presence_definition.system_presence
+    reasons = {d.name: d for d in got["definitions"].entities if d.type == "User"}
+    assert set(reasons) == {"Break", "Lunch", "Meeting", "Training", "End of Shift"}
+    assert reasons["Lunch"].system_presence == "Meal"
+    assert {q.id for q in got["queues"].entities} == {q["genesys_id"] for q in truth["queues"]}
+
+    parts = {p.purpose: p for p in got["conversation"].participants}
+    assert parts["agent"].user_id == busy["genesys_id"] and parts["agent"].connected_time
+
+    observed = {r.group["queueId"]: r for r in got["observations"].results}
+    for queue in truth["queues"]:
+        data = {(d.metric, d.qualifier): d.stats.count for d in observed[queue["genesys_id"]].data}
+        assert data["oWaiting", None] == queue["calls_waiting"]
+        assert data["oInteracting", None] == queue["calls_talking"]
+    ended = [c for c in got["details"].conversations if c.conversation_end is not None]
+    assert ended and got["details"].total_hits == truth["center"]["offered"]
+    wrapped = [
+        s
+        for c in ended
+        for p in c.participants
+        if p.purpose == "agent"
+        for s in p.sessions[0].segments
+        if s.segment_type == "wrapup"
+    ]
+    assert wrapped and all(s.wrap_up_code for s in wrapped if s.segment_end is not None)
+
+    assert got["patched"].presence_definition.id == got["lunch"].id
+    assert (after[got["ready"].id]["state"], after[got["ready"].id]["reason"]) in (
+        ("not_ready", "Lunch"),
+        ("on_interaction", None),  # took a waiting call before: lunch after it
+    )

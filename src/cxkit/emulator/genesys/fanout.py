@@ -44,6 +44,11 @@ class TopicFanout:
     def __call__(self, change: Change) -> None:
         """Publish the events for one change."""
         state, hub = self._state, self._hub
+        if self._batch and type(change) is QueueStatsChanged:
+            self._dirty[change.queue.id] = change.queue
+            return
+        if not hub.listening:
+            return  # nobody subscribes to anything: a big org's changes cost nothing more
         if isinstance(change, PresenceChanged):
             u = change.user
             hub.publish(f"v2.users.{u.id}.presence", lambda: bodies.presence(state, u))
@@ -67,9 +72,6 @@ class TopicFanout:
             )
         elif isinstance(change, QueueStatsChanged):
             q = change.queue
-            if self._batch:
-                self._dirty[q.id] = q
-                return
             hub.publish(
                 f"v2.analytics.queues.{q.id}.observations",
                 lambda: bodies.queue_observations(state, q),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 import secrets
 import string
-import uuid
 
 __all__ = ["IdFactory", "new_channel_id", "new_correlation_id", "new_secret"]
 
 _CHANNEL_ALPHABET = string.ascii_lowercase + string.digits
+# RFC 4122 variant (10xx) and version 4, as uuid.UUID(version=4) sets them
+_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_SET = (0x8000 << 48) | (4 << 76)
 
 
 class IdFactory:
@@ -19,8 +21,13 @@ class IdFactory:
         self._rng = random.Random(seed)
 
     def uuid(self) -> str:
-        """A version-4 shaped UUID string from the seeded generator."""
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        """A version-4 shaped UUID string from the seeded generator (the same string as
+        ``str(uuid.UUID(int=bits, version=4))``, built without the UUID object: a simulated
+        center makes six per call)."""
+        bits = self._rng.getrandbits(128)
+        bits = (bits & _CLEAR) | _SET
+        h = f"{bits:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def digits(self, count: int) -> str:
         """``count`` deterministic decimal digits (phone numbers)."""

@@ -103,7 +103,7 @@ class OrgState:
         return lambda: self._observers.remove(observer) if observer in self._observers else None
 
     def _emit(self, change: Change) -> None:
-        for observer in list(self._observers):
+        for observer in self._observers:  # never changed while emitting
             observer(change)
 
     # ------------------------------------------------------------------ building
