@@ -73,7 +73,9 @@ class GenesysOptions:
         invalid_channel: see :data:`CHOICES`.
         kick_close_code: close code sent to a socket replaced by a second one on its channel.
         expiry_check_interval: seconds between sweeps for expired channels and tokens.
-        users: users in the demo org (the tenant's demo user is the first).
+        users: users in the demo org (the tenant's demo user is the first); with a
+            simulated center the org has its agents instead (this and the next two apply
+            to the scripted org only).
         queues: queues in the demo org.
         scenario: run the scripted scenario from start-up (the demo turns it on).
         scenario_interval: seconds between scenario steps.
