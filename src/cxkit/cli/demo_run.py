@@ -108,32 +108,10 @@ async def _connect_five9(stack: AsyncExitStack, board: Wallboard, server: Emulat
     await stream.start()
 
 
-def _initial_state(org: str, user: Any) -> Any:
-    """An agent's unified state from a user read with ``expand=presence,routingStatus``."""
-    from cxkit.events import AgentStateChanged, utcnow
-    from cxkit.genesys.normalize import agent_state
-
-    definition = user.presence.presence_definition if user.presence else None
-    presence = definition.system_presence if definition else None
-    routing = user.routing_status.status if user.routing_status else None
-    # REST spells system presences ON_QUEUE, notifications "On Queue": the mapper knows the
-    # notification spelling
-    state, reason = agent_state(presence.replace("_", " ") if presence else None, routing)
-    return AgentStateChanged(
-        vendor="genesys",
-        tenant=org,
-        occurred_at=utcnow(),
-        agent_id=user.id,
-        agent_name=user.name,
-        state=state,
-        reason=reason,
-        vendor_state=routing,
-    )
-
-
 async def _connect_genesys(stack: AsyncExitStack, board: Wallboard, server: EmulatorServer) -> None:
     from cxkit.genesys import topics
     from cxkit.genesys.client import GenesysClient
+    from cxkit.genesys.normalize import Normalizer, agent_state_of_user, queue_query
     from cxkit.genesys.notifications import NotificationHub
 
     tenant = server.config.tenant.genesys
@@ -150,9 +128,12 @@ async def _connect_genesys(stack: AsyncExitStack, board: Wallboard, server: Emul
     async for user in client.users.iter(expand=["presence", "routingStatus"]):
         if user.id:
             users[user.id] = user.name or user.id
-            initial.append(_initial_state(org, user))
+            initial.append(agent_state_of_user(user, tenant=org))
     queues = {q.id: q.name or q.id async for q in client.routing.iter_queues() if q.id}
-    # Genesys sends changes only: the board starts from every agent's state read by REST
+    # Genesys sends changes only: the board starts from every agent's state and every
+    # queue's figures read by REST
+    observed = await client.analytics.queue_observations(queue_query(queues))
+    initial += Normalizer(tenant=org).queue_observations(observed)
     board.snapshot("genesys", org, initial)
     board.names("genesys", org, agents=users, queues=queues)
     board.label("genesys", org, f"Genesys Cloud · {tenant.org_name}")

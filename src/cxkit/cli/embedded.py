@@ -4,16 +4,11 @@
 is busy, how big it is, how fast it goes, its seed, a scenario file and fault rules.
 :func:`emulator_config` turns it into an :class:`~cxkit.emulator.config.EmulatorConfig`.
 
-Two ways to make the floor busy, picked automatically:
-
-* **A simulated center** (:mod:`cxkit.sim`): the scenario file (``--scenario``), else a
-  center of ``--agents`` / ``--queues`` (``CenterSpec.generate``), else the demo center;
-  ``--rate`` sets every queue's calls per hour, ``--speed`` the simulated seconds per second.
-  Used when the emulator accepts one (an ``EmulatorConfig.simulation`` field).
-* **The vendor plugins' scripted activity** otherwise: each plugin's deterministic script
-  runs on a timer (``scenario`` / ``scenario_interval`` options), ``--speed`` and ``--rate``
-  shorten the interval, ``--agents`` / ``--queues`` size the Genesys org. A scenario file is
-  still loaded and checked, so a mistake in it is reported either way.
+A busy floor is a simulated center (:mod:`cxkit.sim`) that both vendor plugins are views of:
+the scenario file (``--scenario``), else a center of ``--agents`` / ``--queues``
+(``CenterSpec.generate``), else the demo center; ``--rate`` sets every queue's calls per hour,
+``--speed`` the simulated seconds per second. A quiet emulator (no activity) serves the
+plugins' small seeded tenants, where nothing moves until a client acts.
 """
 
 from __future__ import annotations
@@ -35,18 +30,7 @@ __all__ = [
     "install_faults",
     "load_faults",
     "start_emulator",
-    "supports_simulation",
 ]
-
-# The scripted activity's pace at speed 1: one step every this many seconds. Brisker than the
-# plugins' own defaults (5 s and 2 s), so a demo shows movement within seconds.
-FIVE9_STEP_SECONDS = 2.0
-GENESYS_STEP_SECONDS = 1.0
-# Calls per step of each plugin's script, per queue (Five9: 3 offers in a 12-step cycle over
-# 3 skills; Genesys: one call per ~5 steps, round-robin over the queues): turns --rate
-# (calls per hour per queue) into a step interval.
-_FIVE9_CALLS_PER_STEP_PER_QUEUE = 3 / 12 / 3
-_GENESYS_STEPS_PER_CALL = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,19 +45,6 @@ class Activity:
     rate: float | None = None  # calls per hour per queue
     scenario: Path | None = None
     faults: tuple[Mapping[str, Any], ...] = field(default_factory=tuple)
-
-
-def supports_simulation() -> bool:
-    """True when every default vendor plugin is a view of the :mod:`cxkit.sim` center
-    (each declares ``SUPPORTS_SIMULATION = True`` in its package)."""
-    import importlib
-
-    from cxkit.emulator.app import DEFAULT_VENDORS
-
-    return all(
-        getattr(importlib.import_module(f"cxkit.emulator.{vendor}"), "SUPPORTS_SIMULATION", False)
-        for vendor in DEFAULT_VENDORS
-    )
 
 
 def _simulation(activity: Activity) -> Any:
@@ -117,32 +88,12 @@ def emulator_config(activity: Activity) -> EmulatorConfig:
         raise ConfigError.bad_value("speed", activity.speed, "a number > 0")
     if activity.rate is not None and activity.rate <= 0:
         raise ConfigError.bad_value("rate", activity.rate, "calls per hour per queue, > 0")
-    if supports_simulation() and (activity.busy or activity.scenario is not None):
+    if activity.busy or activity.scenario is not None:
         return EmulatorConfig(
-            seed=activity.seed,
-            **{"simulation": _simulation(activity), "speed": activity.speed},
+            seed=activity.seed, simulation=_simulation(activity), speed=activity.speed
         )
-    if activity.scenario is not None:
-        _simulation(activity)  # checked all the same: a mistake in the file is reported
-    five9: dict[str, Any] = {"seed": 5309 + activity.seed}
-    genesys: dict[str, Any] = {}
-    if activity.agents is not None:
-        genesys["users"] = max(2, activity.agents + 1)  # the demo user is one of them
-    if activity.queues is not None:
-        genesys["queues"] = activity.queues
-    if activity.busy:
-        five9_step = FIVE9_STEP_SECONDS
-        genesys_step = GENESYS_STEP_SECONDS
-        if activity.rate is not None:
-            five9_step = 3600.0 * _FIVE9_CALLS_PER_STEP_PER_QUEUE / activity.rate
-            queues = genesys.get("queues", 3)
-            genesys_step = 3600.0 / (activity.rate * queues * _GENESYS_STEPS_PER_CALL)
-        five9 |= {"scenario": True, "scenario_interval": max(0.01, five9_step / activity.speed)}
-        genesys |= {
-            "scenario": True,
-            "scenario_interval": max(0.01, genesys_step / activity.speed),
-        }
-    return EmulatorConfig(seed=activity.seed, vendor_options={"five9": five9, "genesys": genesys})
+    # A quiet tenant: the plugins' seeded demo data, nothing moves until a client acts.
+    return EmulatorConfig(seed=activity.seed)
 
 
 def load_faults(specs: Sequence[str]) -> tuple[dict[str, Any], ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -177,7 +176,7 @@ def serve(
     duration: DurationOption = None,
 ) -> None:
     """Serve the emulator until Ctrl-C / SIGTERM, printing its URLs and demo credentials."""
-    from cxkit.cli.embedded import emulator_config, supports_simulation
+    from cxkit.cli.embedded import emulator_config
     from cxkit.cli.failures import EXIT_USAGE, describe, print_error
     from cxkit.cli.output import print_ready
     from cxkit.cli.runner import run_emulator
@@ -199,13 +198,6 @@ def serve(
         print_error(describe(exc))
         raise typer.Exit(EXIT_USAGE) from None
 
-    if scenario is not None and not supports_simulation():
-        print(
-            f"cxkit: {scenario} is valid; this emulator does not run cxkit.sim centers yet, "
-            "so its scripted activity runs instead",
-            file=sys.stderr,
-            flush=True,
-        )
     code = run_emulator(
         host=host,
         port=port,

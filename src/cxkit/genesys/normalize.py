@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any, Final
 
 import msgspec
@@ -47,8 +48,9 @@ from cxkit.genesys.events import (
     RoutingStatusBody,
     TopicEvent,
 )
+from cxkit.genesys.models import QueueObservationQueryResponse
 
-__all__ = ["Normalizer", "agent_state"]
+__all__ = ["QUEUE_METRICS", "Normalizer", "agent_state", "agent_state_of_user", "queue_query"]
 
 _VENDOR: Final = "genesys"
 _MEDIA: Final = (
@@ -87,6 +89,50 @@ def agent_state(
     if routing == "OFF_QUEUE":
         return AgentState.NOT_READY, "OFF_QUEUE"
     return AgentState.UNKNOWN, None
+
+
+QUEUE_METRICS: Final = (
+    "oWaiting",
+    "oInteracting",
+    "oLongestWaiting",
+    "oOnQueueUsers",
+    "oOffQueueUsers",
+    "oActiveUsers",
+)
+"""The observation metrics the unified queue statistics are made of."""
+
+
+def queue_query(queue_ids: Iterable[str]) -> dict[str, Any]:
+    """The body of ``client.analytics.queue_observations(...)`` for the unified figures of
+    ``queue_ids`` (give its answer to :meth:`Normalizer.queue_observations`)."""
+    predicates = [{"type": "dimension", "dimension": "queueId", "value": q} for q in queue_ids]
+    return {"filter": {"type": "or", "predicates": predicates}, "metrics": list(QUEUE_METRICS)}
+
+
+def agent_state_of_user(user: Any, *, tenant: str = "") -> AgentStateChanged:
+    """An agent's unified state from a user read by REST with
+    ``expand=presence,routingStatus`` (a :class:`~cxkit.genesys.models.User`).
+
+    Notifications carry changes only: a wallboard starts from this for every agent, and
+    after a :class:`~cxkit.events.StreamGap` it catches up the same way."""
+    presence_info = getattr(user, "presence", None)
+    definition = presence_info.presence_definition if presence_info else None
+    presence = definition.system_presence if definition else None
+    routing_info = getattr(user, "routing_status", None)
+    routing = routing_info.status if routing_info else None
+    # REST spells system presences ON_QUEUE, notifications "On Queue": agent_state knows the
+    # notification spelling.
+    state, reason = agent_state(presence.replace("_", " ") if presence else None, routing)
+    return AgentStateChanged(
+        vendor=_VENDOR,
+        tenant=tenant,
+        occurred_at=utcnow(),
+        agent_id=user.id,
+        agent_name=user.name,
+        state=state,
+        reason=reason,
+        vendor_state=routing,
+    )
 
 
 def _sessions(participant: ConversationParticipant) -> list[tuple[str, MediaSession]]:
@@ -307,40 +353,77 @@ class Normalizer:
         queue_id = (body.group or {}).get("queueId") or event.id
         if queue_id is None:
             return []
+        metrics = (
+            (metric.metric, metric.qualifier, metric.stats)
+            for data in body.data or ()
+            for metric in data.metrics or ()
+        )
+        return [self._queue_statistics(queue_id, metrics, body)]
+
+    def queue_observations(self, response: QueueObservationQueryResponse) -> list[BaseEvent]:
+        """Queue statistics from a REST observations query
+        (``client.analytics.queue_observations(...)``), as the topic events give them: the
+        starting point of a wallboard (topics carry changes only) and its backfill after a
+        :class:`~cxkit.events.StreamGap`."""
+        events: list[BaseEvent] = []
+        for result in response.results:
+            queue_id = result.group.get("queueId")
+            if not queue_id:
+                continue
+            metrics = (
+                (
+                    data.metric or "",
+                    data.qualifier,
+                    {
+                        "count": data.stats.count,
+                        "max": data.stats.max,
+                        "calculatedMetricValue": data.stats.calculated_metric_value,
+                    }
+                    if data.stats
+                    else None,
+                )
+                for data in result.data
+            )
+            events.append(self._queue_statistics(queue_id, metrics, result))
+        return events
+
+    def _queue_statistics(
+        self,
+        queue_id: str,
+        metrics: Iterable[tuple[str, str | None, dict[str, float | None] | None]],
+        raw: Any,
+    ) -> QueueStatisticsUpdated:
         figures: dict[str, Any] = {}
 
         def add(name: str, value: float | None) -> None:
             if value is not None:
                 figures[name] = int(figures.get(name, 0) + value)
 
-        for data in body.data or ():
-            for metric in data.metrics or ():
-                name, qualifier = metric.metric, (metric.qualifier or "").upper()
-                count = _stat(metric.stats, "count", "current")
-                if name == "oWaiting":
-                    add("calls_waiting", count)
-                elif name == "oActiveUsers":
-                    add("agents_logged_in", count)
-                elif name == "oOnQueueUsers":
-                    if qualifier == "IDLE":
-                        add("agents_ready", count)
-                    elif qualifier in ("INTERACTING", "COMMUNICATING"):
-                        add("agents_on_interaction", count)
-                    elif qualifier == "NOT_RESPONDING":
-                        add("agents_not_ready", count)
-                elif name == "oOffQueueUsers":
+        for name, qualifier_name, stats in metrics:
+            qualifier = (qualifier_name or "").upper()
+            count = _stat(stats, "count", "current")
+            if name == "oWaiting":
+                add("calls_waiting", count)
+            elif name == "oActiveUsers":
+                add("agents_logged_in", count)
+            elif name == "oOnQueueUsers":
+                if qualifier == "IDLE":
+                    add("agents_ready", count)
+                elif qualifier in ("INTERACTING", "COMMUNICATING"):
+                    add("agents_on_interaction", count)
+                elif qualifier == "NOT_RESPONDING":
                     add("agents_not_ready", count)
-                elif name == "oLongestWaiting":
-                    value = _stat(metric.stats, "calculatedMetricValue", "max")
-                    if value is not None:
-                        figures["longest_wait_seconds"] = value / 1000.0
-        return [
-            QueueStatisticsUpdated(
-                vendor=_VENDOR,
-                tenant=self.tenant,
-                occurred_at=utcnow(),
-                raw=body,
-                queue_id=queue_id,
-                **figures,
-            )
-        ]
+            elif name == "oOffQueueUsers":
+                add("agents_not_ready", count)
+            elif name == "oLongestWaiting":
+                value = _stat(stats, "calculatedMetricValue", "max")
+                if value is not None:
+                    figures["longest_wait_seconds"] = value / 1000.0
+        return QueueStatisticsUpdated(
+            vendor=_VENDOR,
+            tenant=self.tenant,
+            occurred_at=utcnow(),
+            raw=raw,
+            queue_id=queue_id,
+            **figures,
+        )

@@ -549,7 +549,8 @@ class WallboardModel:
         queues: Mapping[str, str] | None = None,
     ) -> None:
         """Teach a source agent and queue names (id -> name) its events do not carry
-        (Genesys topic events, for one, name nobody). An event's own name wins."""
+        (Genesys topic events, for one, name nobody). An event's own name wins. Named
+        queues are shown from now on, with no figures until the vendor reports some."""
         source = self._source(vendor, tenant)
         key = source.key
         for agent_id, name in (agents or {}).items():
@@ -564,8 +565,10 @@ class WallboardModel:
             if not name:
                 continue
             source.queue_names[queue_id] = name
-            queue = source.queues.get(queue_id)
-            if queue is not None and queue.name != name:
+            # A named queue is shown at once (its figures "not reported yet"): a vendor that
+            # sends changes only would otherwise hide a quiet queue.
+            queue = self._queue_of(source, queue_id)
+            if queue.name != name:
                 queue.name = name
                 self._changes.queues.add((key, queue_id))
         self.version += 1

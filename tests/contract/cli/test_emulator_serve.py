@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 from pathlib import Path
 
 import aiohttp
 from typer.testing import CliRunner
 
-from cxkit.cli.embedded import Activity, emulator_config, supports_simulation
+from cxkit.cli.embedded import Activity, emulator_config
 from cxkit.cli.main import app
 
 from .conftest import T, cxkit_command
@@ -33,9 +34,16 @@ async def test_serve_with_activity_and_a_fault(clean_env: dict[str, str]) -> Non
             assert [r["status"] for r in rules] == [503]
             async with http.get(f"{base}/api/v2/routing/queues") as resp:
                 assert resp.status == 503  # the fault answers before any auth
-            async with http.post(f"{base}/_emulator/five9/state", json={}) as resp:
-                state = await resp.json()
-        assert state["scenario"]["running"] is True
+            # The simulated center runs at the asked speed and seed, and time moves in it.
+            deadline = time.monotonic() + T
+            while True:
+                async with http.get(f"{base}/_emulator/sim") as resp:
+                    truth = await resp.json()
+                assert (truth["speed"], truth["seed"], len(truth["agents"])) == (20, 3, 40)
+                if truth["now"] > 0:
+                    break
+                assert time.monotonic() < deadline, "the simulated clock does not move"
+                await asyncio.sleep(0.05)  # another process: polling is the only way to see it
     finally:
         proc.send_signal(signal.SIGINT)
         code = await asyncio.wait_for(proc.wait(), T)
@@ -61,14 +69,12 @@ def test_serve_refuses_bad_options_with_a_usage_error(
 
 def test_activity_maps_to_the_emulator_configuration() -> None:
     quiet = emulator_config(Activity(busy=False, seed=4))
-    assert quiet.seed == 4
+    assert quiet.seed == 4 and quiet.simulation is None
     busy = emulator_config(Activity(busy=True, speed=4, seed=1, queues=5, agents=20, rate=60))
-    if supports_simulation():  # the simulated center drives the emulator
-        assert busy.simulation is not None  # type: ignore[attr-defined]
-        return
-    five9, genesys = busy.options_for("five9"), busy.options_for("genesys")
-    assert five9["scenario"] is True and genesys["scenario"] is True
-    assert genesys["queues"] == 5 and genesys["users"] == 21
-    faster = emulator_config(Activity(busy=True, speed=8, seed=1, queues=5, agents=20, rate=60))
-    assert faster.options_for("genesys")["scenario_interval"] == genesys["scenario_interval"] / 2
-    assert faster.options_for("five9")["scenario_interval"] == five9["scenario_interval"] / 2
+    assert busy.simulation is not None and busy.speed == 4
+    center = busy.simulation.center
+    assert (len(center.queues), center.agent_count) == (5, 20)
+    assert {q.calls_per_hour for q in center.queues} == {60}
+    assert busy.simulation.seed == 1
+    demo = emulator_config(Activity(busy=True))
+    assert demo.simulation is not None and demo.simulation.center.agent_count == 40

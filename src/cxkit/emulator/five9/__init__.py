@@ -19,13 +19,9 @@ from cxkit.emulator.five9.options import DataCenterSpec, Five9Options, NoticeSpe
 from cxkit.emulator.five9.plugin import Five9Plugin, create_plugin
 
 __all__ = [
-    "SUPPORTS_SIMULATION",
     "DataCenterSpec",
     "Five9Options",
     "Five9Plugin",
     "NoticeSpec",
     "create_plugin",
 ]
-
-SUPPORTS_SIMULATION = True
-"""The plugin is a view of :mod:`cxkit.sim` when the emulator runs a simulated center."""
