@@ -233,7 +233,9 @@ def _start_task(awaitable: Awaitable[T], future: concurrent.futures.Future[T]) -
         _discard(awaitable)
         return
     loop = asyncio.get_running_loop()
-    task = asyncio.ensure_future(_as_coroutine(awaitable))
+    task = asyncio.ensure_future(
+        awaitable if inspect.iscoroutine(awaitable) else _as_coroutine(awaitable)
+    )
 
     def on_future_done(done: concurrent.futures.Future[T]) -> None:
         # Runs in the thread that cancelled (or in the loop when the task finished).
@@ -414,6 +416,11 @@ def _blocking(
                 _discard(result)
                 portal._check_not_own_loop(f"sync {getattr(func, '__qualname__', func)!r}()")
             return _wrap(result, portal, timeout)
+
+        if is_coroutine_function:
+            # Calling a coroutine function runs none of its code: the coroutine object can be
+            # made here and handed to the loop as is (one task, no wrapper coroutine).
+            return _wrap(portal.run(func(*args, **kwargs), timeout=timeout), portal, timeout)
 
         async def invoke() -> Any:
             result = func(*args, **kwargs)
