@@ -49,7 +49,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Literal, Protocol, Self, runtime_checkable
+from typing import Any, Literal, Protocol, Self, cast, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -668,7 +668,7 @@ class EventStream:
         headers.update(proxy.request_headers)
         try:
             async with asyncio.timeout(self._connect_timeout):
-                return await http.ws_connect(
+                ws = await http.ws_connect(
                     target.url,
                     headers=headers,
                     protocols=target.protocols,
@@ -676,11 +676,17 @@ class EventStream:
                     heartbeat=None,
                     autoping=True,
                     max_msg_size=self._max_message_size,
+                    # A session that reads JSON straight from bytes (msgspec decodes UTF-8
+                    # bytes faster than text) says so; the UTF-8 check is then its decoder's.
+                    decode_text=not getattr(self._session, "text_as_bytes", False),
                     timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=self._close_timeout),
                     proxy=proxy.proxy,
                     proxy_headers=proxy.proxy_headers,
                     proxy_auth=proxy.proxy_auth,
                 )
+                # Typed as decoding text; TEXT frames carry bytes for a text_as_bytes session,
+                # which the runner hands to that session only.
+                return cast("aiohttp.ClientWebSocketResponse", ws)
         except aiohttp.WSServerHandshakeError as exc:
             # Never chain the aiohttp error: its request_info holds the request headers.
             answer = dict(exc.headers or {})
@@ -1043,11 +1049,17 @@ class EventStream:
     # ------------------------------------------------------------------ delivery
 
     async def _deliver_all(self, events: list[Any]) -> None:
-        # The hot path (every frame): inlined, no coroutine per event or per handler.
+        # The hot path (every frame): inlined, no coroutine per event or per handler. When
+        # every handler takes every event ("*" only, as a Channel registers itself) the kinds
+        # of an event need not be worked out at all.
+        handlers = self._handlers
+        star = handlers.get("*") if len(handlers) == 1 else None
+        catch_all = tuple(star) if star is not None else None  # a handler may unsubscribe
         for event in events:
             self.stats.events += 1
-            if self._handlers:
-                for registration in self._matching(event, True):
+            if handlers:
+                matched = catch_all if catch_all is not None else self._matching(event, True)
+                for registration in matched:
                     try:
                         result = registration.handler(event)
                         if result is not None and inspect.isawaitable(result):
