@@ -133,6 +133,9 @@ class Five9StreamSession:
     """
 
     vendor = "five9"
+    text_as_bytes = True
+    """Text frames arrive as undecoded UTF-8 bytes (the runner asks aiohttp not to decode
+    them): msgspec reads a 5012 from bytes faster than from text."""
     kind: Literal["agent", "supervisor"] = "agent"
 
     def __init__(
@@ -237,7 +240,7 @@ class Five9StreamSession:
                 logger.exception("%s: on_connected callback raised", self.name)
         return Step()
 
-    def receive_text(self, data: str, now: float) -> Step:
+    def receive_text(self, data: str | bytes, now: float) -> Step:
         """Decode a frame and react to it; never raises."""
         self.last_frame_at = now
         ring = self._ring
@@ -253,7 +256,7 @@ class Five9StreamSession:
 
     def receive_bytes(self, data: bytes, now: float) -> Step:
         """Five9 sends text frames only; a binary frame is decoded the same way (UTF-8 JSON)."""
-        return self.receive_text(data, now)  # type: ignore[arg-type]
+        return self.receive_text(data, now)
 
     def tick(self, now: float) -> Step:
         """Keepalive and migration deadlines."""
@@ -440,7 +443,7 @@ class SupervisorStreamSession(Five9StreamSession):
         super().set_identity(tenant, user_id)
         self.stats.tenant = tenant
 
-    def receive_text(self, data: str, now: float) -> Step:
+    def receive_text(self, data: str | bytes, now: float) -> Step:
         """Decode a frame and react to it; never raises. (The hot path of a supervisor feed:
         statistics frames skip the generic dispatch.)"""
         self.last_frame_at = now
