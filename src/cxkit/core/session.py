@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+import msgspec
+
 __all__ = [
     "Action",
     "Close",
@@ -103,12 +105,15 @@ class Fail:
 Action = SendText | SendBytes | Reconnect | Close | Fail
 
 
-@dataclass(slots=True)
-class Step:
-    """What one session call produced: events for the application, actions for the runner."""
+class Step(msgspec.Struct):
+    """What one session call produced: events for the application, actions for the runner.
 
-    events: list[Any] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
+    A msgspec Struct rather than a dataclass: one is made per received frame, and its
+    constructor (defaults included) runs in C.
+    """
+
+    events: list[Any] = msgspec.field(default_factory=list)
+    actions: list[Action] = msgspec.field(default_factory=list)
 
     def emit(self, event: Any) -> None:
         """Queue an event for the application."""

@@ -392,7 +392,7 @@ class EventStream:
         self._last_tick: float | None = None
         self._stuck_warned = False
         # One timer per receive deadline instead of a timeout context per received frame
-        # (see _receive): on a busy socket the timer fires about once per keepalive period.
+        # (see _arm): on a busy socket the timer fires about once per keepalive period.
         self._alarm: asyncio.TimerHandle | None = None
         self._alarm_at: float | None = None
         self._alarm_fired = False
@@ -792,6 +792,7 @@ class EventStream:
         clock = self._clock
         text_type = aiohttp.WSMsgType.TEXT
         receive_text = session.receive_text
+        next_deadline = session.next_deadline
         while True:
             if self._stop_requested:
                 return await self._end_connection(ws, _Outcome("close", _APP_CLOSE_REASON))
@@ -800,7 +801,14 @@ class EventStream:
                 self._pending = None
                 return await self._end_connection(ws, pending)
             now = clock()
-            deadline = self._deadline(now)
+            try:
+                deadline = next_deadline()
+            except Exception:
+                deadline = self._deadline(now)  # reports the error, retries later
+            else:
+                last_tick: float | None = self._last_tick
+                if deadline is not None and last_tick is not None and deadline <= last_tick:
+                    deadline = self._deadline(now)  # a stuck session: warned, floored
             if deadline is not None and now >= deadline:
                 self._last_tick = now
                 step = self._call_session("tick", session.tick, now)
@@ -808,9 +816,23 @@ class EventStream:
                 if outcome is not None:
                     return await self._end_connection(ws, outcome)
                 continue
-            msg = await self._receive(ws, deadline)
-            if msg is None:
-                continue  # the deadline came first: tick
+            # Wait for the next frame or the deadline, whichever comes first (see _arm).
+            if deadline is None:
+                if self._alarm is not None:
+                    self._disarm()
+            else:
+                alarm_at = self._alarm_at
+                if alarm_at is None or deadline < alarm_at or alarm_at <= now:
+                    self._arm(deadline, now)
+            self._receiving = True
+            try:
+                msg = await ws.receive()
+            except asyncio.CancelledError:
+                if self._alarm_went_off():
+                    continue  # the deadline came first: tick
+                raise
+            finally:
+                self._receiving = False
             kind = msg.type
             if kind is text_type:
                 stats.frames += 1
@@ -861,42 +883,31 @@ class EventStream:
                 else:
                     await self._deliver_all(events)
 
-    async def _receive(
-        self, ws: aiohttp.ClientWebSocketResponse, deadline: float | None
-    ) -> aiohttp.WSMessage | None:
-        """The next message, or None when the clock reached ``deadline`` first.
+    def _arm(self, deadline: float, now: float) -> None:
+        """Arm the one timer that wakes the runner at ``deadline``.
 
         ``ws.receive(timeout=...)`` would enter a timeout context for every frame (aiohttp
         notes it can cost half of a receive loop). Instead one timer is armed per deadline and
-        re-armed only when the deadline moves earlier; when it fires while the runner is
-        parked in ``receive()`` it cancels the runner, and that one cancellation is absorbed
-        here. A message that arrived meanwhile stays in aiohttp's buffer (its reader pops
-        only after the wait), so nothing is lost.
+        re-armed only when the deadline moves earlier (or the armed one is already due: it
+        would wake the runner for nothing, since it ticks only at ``deadline``). When it fires
+        while the runner is parked in ``receive()`` it cancels the runner, and that one
+        cancellation is absorbed (:meth:`_alarm_went_off`). A message that arrived meanwhile
+        stays in aiohttp's buffer (its reader pops only after the wait), so nothing is lost.
         """
-        if deadline is None:
-            self._disarm()
-        else:
-            now = self._clock()
-            alarm_at = self._alarm_at
-            # Re-arm when there is no alarm, the deadline moved earlier, or the armed one is
-            # already due (it would wake us for nothing: the caller ticks only at `deadline`).
-            if alarm_at is None or deadline < alarm_at or alarm_at <= now:
-                self._disarm()
-                self._alarm_at = deadline
-                delay = max(deadline - now, 0.0)
-                self._alarm = asyncio.get_running_loop().call_later(delay, self._on_alarm)
-        self._receiving = True
-        try:
-            return await ws.receive()
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            # Absorb our own alarm only; a close() cancellation on top of it goes on.
-            if self._alarm_fired and task is not None and task.uncancel() == 0:
-                self._alarm_fired = False
-                return None
-            raise
-        finally:
-            self._receiving = False
+        self._disarm()
+        self._alarm_at = deadline
+        self._alarm = asyncio.get_running_loop().call_later(
+            max(deadline - now, 0.0), self._on_alarm
+        )
+
+    def _alarm_went_off(self) -> bool:
+        """Inside ``except CancelledError`` around the receive: True (and the cancellation
+        absorbed) when it was our own alarm alone; a close() on top of it goes on."""
+        task = asyncio.current_task()
+        if self._alarm_fired and task is not None and task.uncancel() == 0:
+            self._alarm_fired = False
+            return True
+        return False
 
     def _on_alarm(self) -> None:
         self._alarm = self._alarm_at = None

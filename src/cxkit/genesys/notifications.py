@@ -341,7 +341,7 @@ class _Dispatcher:
 
     def _select(self, event: Any) -> tuple[Handler, ...]:
         if type(event) is TopicEvent:
-            family = event.family
+            family = event.route.family
             topic = event.topic
             if self._topic_names and topic != family and topic in self._handlers:
                 return self._resolve((family, topic, "topic", "*"))  # rare: not cached
@@ -364,7 +364,11 @@ class _Dispatcher:
     def dispatch(self, event: Any) -> Awaitable[None] | None:
         """Call the handlers of ``event``; None when all of them are done (see the class
         docstring), else an awaitable that finishes the job."""
-        handlers = self._select(event)
+        selected: tuple[Handler, ...] | None = None
+        if type(event) is TopicEvent and not self._topic_names:
+            # The hot path, inline: handlers of a topic event are cached per family.
+            selected = self._by_family.get(event.route.family)
+        handlers = selected if selected is not None else self._select(event)
         for index, handler in enumerate(handlers):
             try:
                 result = handler(event)
@@ -485,7 +489,10 @@ class _Outbox:
                 return False
         elif len(items) >= self._backlog:
             if not self._backlog:
-                self._dropped(1)
+                # A catch-all handler consumed it (automatic backlog 0): only counted.
+                self.dropped += 1
+                if self._dropped_since is None:
+                    self._dropped_since = utcnow()
                 return True
             items.popleft()
             self._dropped(1)
@@ -1137,7 +1144,7 @@ class Channel:
     def _deliver_to_app(self, event: Any) -> Awaitable[None] | None:
         """Our handlers, then the hub (``sink``) or our queue; None when nothing waits."""
         dispatcher = self._dispatcher
-        if dispatcher:
+        if dispatcher._handlers:  # (not bool(dispatcher): one Python call less per event)
             pending = dispatcher.dispatch(event)
             if pending is not None:
                 return self._enqueue_after(pending, event)
