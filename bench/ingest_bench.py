@@ -200,6 +200,71 @@ def _worker(args: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+# --------------------------------------------------------------------------- instructions
+
+# Events per run for the instruction counts: the per-event figure is the difference of two
+# runs divided by the difference of their lengths, so start-up (imports, connect) cancels out.
+_CG_COUNTS = {"five9": (500, 2_500), "genesys": (2_000, 12_000)}
+
+
+def _instructions_of_run(client: str, vendor: str, port: int, count: int) -> int:
+    """Instructions (valgrind callgrind's ``Ir``) of one client process handling ``count``
+    events."""
+    import re
+    import subprocess
+    import tempfile
+
+    from bench._util import PYTHON
+
+    url = f"ws://127.0.0.1:{port}/{vendor}?count={count}"
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={tmp}/callgrind.out",
+                PYTHON,
+                "-m",
+                "bench.ingest_bench",
+                "once",
+                client,
+                vendor,
+                url,
+                str(count),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise RuntimeError(f"callgrind run failed ({done.returncode}): {done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def instructions_per_event(client: str, vendor: str, port: int) -> float:
+    """Instructions per event of ``client``: deterministic where wall time on a shared
+    machine is not (the same figure within ~1 % run after run)."""
+    short, long = _CG_COUNTS[vendor]
+    first = _instructions_of_run(client, vendor, port, short)
+    second = _instructions_of_run(client, vendor, port, long)
+    return (second - first) / (long - short)
+
+
+def _instruction_counts(port: int) -> dict[tuple[str, str], float] | None:
+    """Instructions per event of every (client, vendor), or None without valgrind."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    if shutil.which("valgrind") is None:
+        return None
+    pairs = [(client, vendor) for vendor in VENDORS for client in CLIENTS]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # one valgrind per core
+        counted = pool.map(lambda pair: instructions_per_event(*pair, port), pairs)
+        return dict(zip(pairs, counted, strict=True))
+
+
 # --------------------------------------------------------------------------- orchestration
 
 
@@ -238,9 +303,12 @@ def run(quick: bool = False) -> Section:
                         },
                     )
                     runs.setdefault((client, vendor), []).append(got)
+        counted = None if quick else _instruction_counts(port)
+    columns = ["events/s", "CPU us/event", "vs peer", "vs raw"]
+    if counted is not None:
+        columns += ["instructions/event", "vs peer (instr.)", "vs raw (instr.)"]
     section = Section(
-        "Event ingest (one socket, frames pushed as fast as the client reads)",
-        ["events/s", "CPU us/event", "vs peer", "vs raw"],
+        "Event ingest (one socket, frames pushed as fast as the client reads)", columns
     )
     for vendor in VENDORS:
 
@@ -251,19 +319,26 @@ def run(quick: bool = False) -> Section:
         for client in CLIENTS:
             rates = [got["rate"] for got in runs[(client, vendor)]]
             median = sorted(runs[(client, vendor)], key=lambda got: got["rate"])[len(rates) // 2]
-            section.add(
-                f"{vendor}: {_LABELS[client]}",
-                {
-                    "events/s": fmt(median["rate"]),
-                    "CPU us/event": fmt(median["cpu_us"]),
-                    "vs peer": f"{per_round(client, 'peer'):.2f}x",
-                    "vs raw": f"{per_round(client, 'raw'):.2f}x",
-                },
-            )
-        section.ratios.append(
-            Ratio(f"{vendor} cxkit / peer-style", per_round("cxkit", "peer"), 2.0)
-        )
-        section.ratios.append(Ratio(f"{vendor} cxkit / raw limit", per_round("cxkit", "raw"), 0.6))
+            cells = {
+                "events/s": fmt(median["rate"]),
+                "CPU us/event": fmt(median["cpu_us"]),
+                "vs peer": f"{per_round(client, 'peer'):.2f}x",
+                "vs raw": f"{per_round(client, 'raw'):.2f}x",
+            }
+            if counted is not None:
+                mine = counted[(client, vendor)]
+                cells["instructions/event"] = fmt(mine)
+                cells["vs peer (instr.)"] = f"{counted[('peer', vendor)] / mine:.2f}x"
+                cells["vs raw (instr.)"] = f"{counted[('raw', vendor)] / mine:.2f}x"
+            section.add(f"{vendor}: {_LABELS[client]}", cells)
+        peer_ratio, raw_ratio = per_round("cxkit", "peer"), per_round("cxkit", "raw")
+        section.ratios.append(Ratio(f"{vendor} cxkit / peer-style", peer_ratio, 2.0))
+        section.ratios.append(Ratio(f"{vendor} cxkit / raw limit", raw_ratio, 0.6))
+        if counted is not None:
+            cx = counted[("cxkit", vendor)]
+            peer_work, raw_work = counted[("peer", vendor)] / cx, counted[("raw", vendor)] / cx
+            section.ratios.append(Ratio(f"{vendor} cxkit / peer-style (instr.)", peer_work, 2.0))
+            section.ratios.append(Ratio(f"{vendor} cxkit / raw limit (instr.)", raw_work, 0.6))
     section.notes.append(
         f"frames: Five9 5012 deltas of the emulator's scenario, mean "
         f"{hello['five9_mean_bytes']:,.0f} B (after one {hello['five9_snapshot_bytes']:,.0f} B "
@@ -271,6 +346,13 @@ def run(quick: bool = False) -> Section:
         f"{counts['five9']:,} / {counts['genesys']:,} events per run, first {warmup:,} not "
         f"timed; {rounds} interleaved round(s), ratios = median of the per-round ratios"
     )
+    if counted is not None:
+        section.notes.append(
+            "instructions per event: valgrind callgrind, the difference of two runs ("
+            + "; ".join(f"{v} {a:,} and {b:,} events" for v, (a, b) in _CG_COUNTS.items())
+            + "); the same figure run after run, where events/s on a shared 2-core VM moves "
+            "by +-20 %; ratio = the other client's instructions / cxkit's"
+        )
     return section
 
 
@@ -284,5 +366,8 @@ if __name__ == "__main__":
 
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
         worker_entry({"measure": _worker})
+    elif len(sys.argv) > 1 and sys.argv[1] == "once":  # one run, for callgrind
+        _client, _vendor, _url, _count = sys.argv[2:6]
+        asyncio.run(measure(_client, _vendor, _url, int(_count), min(100, int(_count) - 1)))
     else:
         print(main("--quick" in sys.argv))
