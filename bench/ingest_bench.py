@@ -5,8 +5,12 @@ the server well under a microsecond per frame, so the client is the limit):
 
 * **cxkit** -- the product path. Five9: :class:`~cxkit.five9.Five9EventStream` over a
   :class:`~cxkit.five9.protocol.SupervisorStreamSession` (what ``Five9Client.supervisor_stream``
-  builds): typed decode, :class:`~cxkit.five9.StatsCache` applied, unified events built, one
-  handler on event 5012. Genesys: a :class:`~cxkit.genesys.Channel` adopting the channel
+  builds, with its default ``unified=None``): typed decode, :class:`~cxkit.five9.StatsCache`
+  applied, one handler on event 5012 (no handler consumes unified events, so none are built,
+  as in the product). An extra Five9 row, **cxkit + unified**, also builds the vendor-neutral
+  agent-state and queue-statistics events of every frame and hands them to two more
+  handlers: the work a wallboard or a bridge asks for, which the peers do not do at all.
+  Genesys: a :class:`~cxkit.genesys.Channel` adopting the channel
   (typed :class:`~cxkit.genesys.TopicEvent`, dispatch, one handler on ``"topic"``).
 * **peer-style** -- written the way the community clients are: ``websockets`` (its asyncio
   client, defaults), ``json.loads``, a dict of handlers by event id / topic. Five9's 5000/5012
@@ -14,8 +18,9 @@ the server well under a microsecond per frame, so the client is the limit):
 * **raw limit** -- aiohttp's WebSocket receive plus ``msgspec.json.decode`` and nothing else.
 
 Each client runs in its own process; events/s and CPU per event are taken between event
-``warmup`` and the last one. Rounds are interleaved (the order rotates) and the best round of
-each client is kept, so a noisy neighbour hurts every client alike.
+``warmup`` and the last one. Rounds are interleaved (the order rotates); a ratio is the median
+of the per-round ratios, so a noisy neighbour hurts every client of a round alike and a
+disturbed round is outvoted.
 """
 
 from __future__ import annotations
@@ -33,8 +38,11 @@ __all__ = ["CLIENTS", "VENDORS", "main", "measure", "run"]
 
 CLIENTS = ("cxkit", "peer", "raw")
 VENDORS = ("five9", "genesys")
+EXTRA_CLIENTS: dict[str, tuple[str, ...]] = {"five9": ("cxkit-unified",)}
+"""Rows shown beside the targets (no target of their own), per vendor."""
 _LABELS = {
     "cxkit": "cxkit (typed + cache + handler)",
+    "cxkit-unified": "cxkit + unified events (2 more handlers)",
     "peer": "peer-style (websockets + json)",
     "raw": "raw limit (aiohttp + msgspec)",
 }
@@ -76,7 +84,7 @@ class Meter:
 # --------------------------------------------------------------------------- clients
 
 
-async def _cxkit_five9(url: str, meter: Meter) -> dict[str, Any]:
+async def _cxkit_five9(url: str, meter: Meter, *, unified: bool = False) -> dict[str, Any]:
     from cxkit.core.session import ConnectTarget
     from cxkit.five9 import Five9EventStream, StatsCache
     from cxkit.five9.protocol import ConnectRequest, SupervisorStreamSession
@@ -85,11 +93,22 @@ async def _cxkit_five9(url: str, meter: Meter) -> dict[str, Any]:
         return ConnectTarget(url=url)
 
     cache = StatsCache()
-    stream = Five9EventStream(SupervisorStreamSession(target, stats=cache))
+    # unified=None: the client's default ("auto", built once something consumes them).
+    stream = Five9EventStream(SupervisorStreamSession(target, stats=cache, unified=None))
     stream.on_event(5012, meter.hit)
+    derived = 0
+    if unified:
+
+        def consume(_event: Any) -> None:
+            nonlocal derived
+            derived += 1
+
+        stream.on("agent.state", consume)  # switches the unified events on
+        stream.on("queue.statistics", consume)
     async with stream:
         await meter.done.wait()
-    return {"agents": len(cache.table("AGENT_STATE")), "malformed": stream.stats.malformed}
+    extra = {"agents": len(cache.table("AGENT_STATE")), "malformed": stream.stats.malformed}
+    return {**extra, "unified": derived} if unified else extra
 
 
 async def _cxkit_genesys(url: str, meter: Meter) -> dict[str, Any]:
@@ -185,6 +204,8 @@ async def _measure(client: str, vendor: str, url: str, count: int, warmup: int) 
     meter = Meter(count + extra_frame, warmup + extra_frame)
     if client == "cxkit":
         extra = await (_cxkit_five9 if vendor == "five9" else _cxkit_genesys)(url, meter)
+    elif client == "cxkit-unified" and vendor == "five9":
+        extra = await _cxkit_five9(url, meter, unified=True)
     elif client == "peer":
         extra = await _peer(vendor, url, meter)
     elif client == "raw":
@@ -259,13 +280,17 @@ def _instruction_counts(port: int) -> dict[tuple[str, str], float] | None:
 
     if shutil.which("valgrind") is None:
         return None
-    pairs = [(client, vendor) for vendor in VENDORS for client in CLIENTS]
+    pairs = [(client, vendor) for vendor in VENDORS for client in _clients(vendor)]
     with ThreadPoolExecutor(max_workers=2) as pool:  # one valgrind per core
         counted = pool.map(lambda pair: instructions_per_event(*pair, port), pairs)
         return dict(zip(pairs, counted, strict=True))
 
 
 # --------------------------------------------------------------------------- orchestration
+
+
+def _clients(vendor: str) -> tuple[str, ...]:
+    return CLIENTS + EXTRA_CLIENTS.get(vendor, ())
 
 
 def run(quick: bool = False) -> Section:
@@ -287,8 +312,10 @@ def run(quick: bool = False) -> Section:
         hello = server.read(120)
         port = hello["port"]
         for number in range(rounds):
-            order = CLIENTS[number % 3 :] + CLIENTS[: number % 3]
             for vendor in VENDORS:
+                clients = _clients(vendor)
+                turn = number % len(clients)
+                order = clients[turn:] + clients[:turn]
                 url = f"ws://127.0.0.1:{port}/{vendor}?count={counts[vendor]}"
                 for client in order:
                     got = run_worker(
@@ -316,7 +343,7 @@ def run(quick: bool = False) -> Section:
             pairs = zip(runs[(client, vendor)], runs[(reference, vendor)], strict=True)
             return statistics.median(a["rate"] / b["rate"] for a, b in pairs)
 
-        for client in CLIENTS:
+        for client in _clients(vendor):
             rates = [got["rate"] for got in runs[(client, vendor)]]
             median = sorted(runs[(client, vendor)], key=lambda got: got["rate"])[len(rates) // 2]
             cells = {

@@ -362,6 +362,39 @@ async def test_handler_that_raises_does_not_kill_the_stream(
     assert {type(r.exc_info[1]) for r in failures if r.exc_info} == {RuntimeError, KeyError}
 
 
+class ByTypeSession(PingSession):
+    """A session whose unified events answer to their kind alone (like Five9's and Genesys's):
+    the runner may pick their handlers by type."""
+
+    unified_kinds_by_type = True
+
+    def event_kinds(self, event: Any) -> tuple[str, ...]:
+        return ()
+
+
+async def test_unified_events_picked_by_type_follow_handler_changes(server: Server) -> None:
+    session = ByTypeSession(server.url)
+    raw_seen, raw_changed, on_raw = recorder()
+    late_seen, late_changed, on_late = recorder()
+    stream = EventStream(session, reconnect=FAST)
+    off_raw = stream.on("raw", on_raw)
+    stream.on("agent.state", on_late)  # a kind no event here has: never called
+    async with stream:
+        conn = await server.next_connection()
+        await conn.ws.send_str("one")
+        await until(lambda: len(raw_seen) == 1, raw_changed)
+        # A handler added once the by-type choice is cached must see the next event...
+        stream.on("*", on_late)
+        await conn.ws.send_str("two")
+        await until(lambda: len(late_seen) == 1 and len(raw_seen) == 2, late_changed)
+        # ...and one removed must not.
+        off_raw()
+        await conn.ws.send_str("three")
+        await until(lambda: len(late_seen) >= 2, late_changed)
+    assert [e.payload for e in raw_seen] == ["one", "two"]
+    assert [e.payload for e in late_seen if isinstance(e, RawEvent)] == ["two", "three"]
+
+
 async def test_session_method_that_raises_is_logged_and_skipped(
     server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:

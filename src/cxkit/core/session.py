@@ -131,7 +131,16 @@ class Step(msgspec.Struct):
 
 @runtime_checkable
 class StreamSession(Protocol):
-    """What a vendor stream implements. See the module docstring for the call order."""
+    """What a vendor stream implements. See the module docstring for the call order.
+
+    Optional class attributes the runner reads (absent means False):
+
+    * ``text_as_bytes``: hand TEXT frames to :meth:`receive_text` as undecoded UTF-8 bytes
+      (msgspec decodes bytes faster than text, and aiohttp then skips its own decode).
+    * ``unified_kinds_by_type``: :meth:`event_kinds` adds nothing for a unified
+      :class:`~cxkit.events.BaseEvent`, so such an event answers to its ``event_kind`` and
+      ``"*"`` alone and the runner may pick its handlers by its type (one lookup per event).
+    """
 
     name: str
     """Short stream name used in state / gap events and logs (e.g. ``"five9.supervisor"``)."""

@@ -376,6 +376,12 @@ class EventStream:
         # stream come in a handful of kind tuples, so dispatch is one dict lookup per event;
         # on() and unsubscribing clear it.
         self._match_cache: dict[tuple[str, ...], tuple[_Registration, ...]] = {}
+        # The same by type, for unified events of a session whose kinds do not depend on the
+        # instance (``unified_kinds_by_type``): a Five9 frame yields a few of them, most of
+        # which no handler wants; this finds that out without building their kinds.
+        self._type_cache: dict[type, tuple[_Registration, ...]] | None = (
+            {} if getattr(session, "unified_kinds_by_type", False) else None
+        )
         self._seq = itertools.count()
         self._channels: set[_Channel] = set()
 
@@ -430,13 +436,13 @@ class EventStream:
             raise UsageError(f"stream.on({kind!r}, ...) needs a callable handler")
         registration = _Registration(next(self._seq), kind, handler)
         self._handlers.setdefault(kind, []).append(registration)
-        self._match_cache.clear()
+        self._forget_matches()
 
         def unsubscribe() -> None:
             registrations = self._handlers.get(kind, [])
             if registration in registrations:
                 registrations.remove(registration)
-                self._match_cache.clear()
+                self._forget_matches()
                 if not registrations:
                     del self._handlers[kind]
 
@@ -1081,10 +1087,15 @@ class EventStream:
         handlers = self._handlers
         star = handlers.get("*") if len(handlers) == 1 else None
         catch_all = tuple(star) if star is not None else None  # a handler may unsubscribe
+        by_type = self._type_cache
         for event in events:
             self.stats.events += 1
             if handlers:
-                matched = catch_all if catch_all is not None else self._matching(event, True)
+                if catch_all is not None:
+                    matched = catch_all
+                else:
+                    found = by_type.get(type(event)) if by_type is not None else None
+                    matched = found if found is not None else self._matching(event, True)
                 for registration in matched:
                     try:
                         result = registration.handler(event)
@@ -1129,7 +1140,16 @@ class EventStream:
                 # Kinds may include per-entity names (a Genesys topic per user): stay bounded.
                 self._match_cache.clear()
             self._match_cache[key] = matched
+        by_type = self._type_cache
+        if by_type is not None and from_session and isinstance(event, BaseEvent):
+            by_type[type(event)] = matched  # a handful of unified types: bounded
         return matched
+
+    def _forget_matches(self) -> None:
+        """Handlers changed: every cached match is stale."""
+        self._match_cache.clear()
+        if self._type_cache is not None:
+            self._type_cache.clear()
 
     async def _call_handler(self, registration: _Registration, event: Any) -> None:
         try:

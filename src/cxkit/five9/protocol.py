@@ -136,6 +136,8 @@ class Five9StreamSession:
     text_as_bytes = True
     """Text frames arrive as undecoded UTF-8 bytes (the runner asks aiohttp not to decode
     them): msgspec reads a 5012 from bytes faster than from text."""
+    unified_kinds_by_type = True
+    """:meth:`event_kinds` adds nothing for unified events (see ``StreamSession``)."""
     kind: Literal["agent", "supervisor"] = "agent"
 
     def __init__(

@@ -63,6 +63,7 @@ from cxkit.genesys.events import (
     EventMetadata,
     SystemMessageBody,
     TopicEvent,
+    TopicName,
 )
 from cxkit.genesys.exceptions import (
     REASON,
@@ -216,32 +217,60 @@ def decode_frame(data: str | bytes, *, channel_id: str | None = None) -> Any:
     :attr:`NotificationSession.text_as_bytes`) take the same fast path without ever being
     turned into a ``str``: msgspec decodes UTF-8 bytes faster than text, and invalid UTF-8
     is reported like any other malformed frame."""
+    return _decode_frame(data, channel_id)
+
+
+# Topic names as they appear in frames (the bytes between the quotes) -> (name, route): the
+# hot path finds the route of a known topic with one lookup, no ASCII check, no decode of
+# the name. Cleared when full (topic names are ids, so a long-lived channel sees many).
+_ROUTES_BY_RAW_NAME: Final[dict[bytes, tuple[str, TopicName]]] = {}
+_raw_route: Final = _ROUTES_BY_RAW_NAME.get
+_RAW_NAME_LIMIT: Final = 65_536
+
+
+def _decode_frame(data: str | bytes, channel_id: str | None) -> Any:
+    """:func:`decode_frame` with positional arguments (the session's hot path)."""
     if type(data) is bytes:
-        if data.startswith(_TOPIC_FIRST_BYTES):
-            start = 14
-        elif data.startswith(_TOPIC_SPACED_BYTES):
-            start = 15
+        # A known topic name where the compact layout has it: one search, one lookup. The
+        # layout itself is not checked: whatever the bytes are, the frame is then decoded
+        # in full and its decoded name must equal this one (below), or the slow path runs.
+        known = _raw_route(data[14 : data.find(b'"', 14)])
+        if known is not None:
+            topic, route = known
         else:
-            return _decode_any_layout(data.decode("utf-8", "replace"), channel_id)
-        end = data.find(b'"', start)
-        if end <= 0 or not data[start:end].isascii():  # topic names are ASCII
-            return _decode_any_layout(data.decode("utf-8", "replace"), channel_id)
-        topic: str | None = data[start:end].decode("ascii")
+            if data.startswith(_TOPIC_FIRST_BYTES):
+                start = 14
+            elif data.startswith(_TOPIC_SPACED_BYTES):
+                start = 15
+            else:
+                return _decode_any_layout(data.decode("utf-8", "replace"), channel_id)
+            end = data.find(b'"', start)
+            raw_name = data[start:end]
+            if end <= 0 or not raw_name.isascii():  # topic names are ASCII
+                return _decode_any_layout(data.decode("utf-8", "replace"), channel_id)
+            topic = raw_name.decode("ascii")
+            route = _cached_route(topic) or _parse(topic)
+            if start == 14:  # the key of the lookup above
+                if len(_ROUTES_BY_RAW_NAME) >= _RAW_NAME_LIMIT:
+                    _ROUTES_BY_RAW_NAME.clear()
+                _ROUTES_BY_RAW_NAME[raw_name] = (topic, route)
     else:
         if not isinstance(data, str):
             data = bytes(data).decode("utf-8", "replace")
         if data.startswith(_TOPIC_FIRST):
             end = data.find('"', 14)
-            topic = data[14:end] if end > 0 else None
+            if end <= 0:
+                return _decode_any_layout(data, channel_id)
+            topic = data[14:end]
         elif data.startswith(_TOPIC_SPACED):
             end = data.find('"', 15)
-            topic = data[15:end] if end > 0 else None
+            if end <= 0:
+                return _decode_any_layout(data, channel_id)
+            topic = data[15:end]
         else:
             # Any other layout (reordered, indented): two passes beat searching the text.
             return _decode_any_layout(data, channel_id)
-    if topic is None:
-        return _decode_any_layout(_text(data), channel_id)
-    route = _cached_route(topic) or _parse(topic)
+        route = _cached_route(topic) or _parse(topic)
     decoder = route.decoder
     try:
         if decoder is not None:
@@ -510,6 +539,8 @@ class NotificationSession:
     text_as_bytes: bool = True
     """Text frames reach :meth:`receive_text` as UTF-8 bytes, undecoded (the runner asks
     aiohttp not to decode them): :func:`decode_frame` reads bytes faster than text."""
+    unified_kinds_by_type: bool = True
+    """:meth:`event_kinds` adds nothing for unified events (see ``StreamSession``)."""
 
     def __init__(
         self,
@@ -676,7 +707,7 @@ class NotificationSession:
         if self._retired:
             return Step()
         channel = self.channel
-        item = decode_frame(data, channel_id=channel.id if channel is not None else None)
+        item = _decode_frame(data, channel.id if channel is not None else None)
         if type(item) is TopicEvent:
             topic = item.topic
             if topic == _CHANNEL_METADATA:

@@ -422,6 +422,26 @@ def test_decode_frame_tolerates_spacing_and_key_order() -> None:
     assert decoded.topic == ROUTING and decoded.typed
 
 
+def test_a_known_topic_name_in_the_wrong_place_does_not_misroute_a_frame() -> None:
+    # Bytes 14.. of a compact frame are looked up as a topic name without checking the
+    # layout; a frame of another layout that has a known name there must still decode as
+    # what it is: its decoded topicName decides.
+    compact = json.dumps(
+        {"topicName": PRESENCE, "eventBody": {"primary": True}}, separators=(",", ":")
+    )
+    assert decode_frame(compact.encode()).topic == PRESENCE  # the name is now known
+    lure = f'{{"eventBody":"{PRESENCE}","topicName":"{ROUTING}"}}'.encode()
+    assert lure[14:].startswith(PRESENCE.encode())
+    decoded = decode_frame(lure)
+    assert decoded.topic == ROUTING and decoded.family == "v2.users.{id}.routingStatus"
+    assert decoded.body == PRESENCE and not decoded.typed  # kept as the plain JSON it is
+    spaced = json.dumps({"topicName": PRESENCE, "eventBody": {"primary": False}}).encode()
+    again = decode_frame(spaced)
+    assert again.topic == PRESENCE and again.typed and again.body.primary is False
+    truncated = compact.encode()[:40]  # no closing quote: not a crash, a problem report
+    assert isinstance(decode_frame(truncated), ChannelProblem)
+
+
 def test_session_methods_never_raise_on_garbage() -> None:
     session = NotificationSession(FakeBackend(), clock=Clock())
     session.on_open(0.0)
