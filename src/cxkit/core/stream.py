@@ -384,6 +384,9 @@ class EventStream:
         )
         self._seq = itertools.count()
         self._channels: set[_Channel] = set()
+        # The one "*" handler while it is the only consumer (no other handler, no iterator):
+        # then a frame's single event goes straight to it (what a Genesys Channel does).
+        self._sole: _Registration | None = None
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -536,6 +539,7 @@ class EventStream:
             channel.finish(self._error)
         else:
             self._channels.add(channel)
+            self._forget_matches()
         return StreamIterator(self, channel)
 
     def __repr__(self) -> str:
@@ -811,17 +815,19 @@ class EventStream:
                 deadline = next_deadline()
             except Exception:
                 deadline = self._deadline(now)  # reports the error, retries later
-            else:
-                last_tick: float | None = self._last_tick
-                if deadline is not None and last_tick is not None and deadline <= last_tick:
-                    deadline = self._deadline(now)  # a stuck session: warned, floored
             if deadline is not None and now >= deadline:
-                self._last_tick = now
-                step = self._call_session("tick", session.tick, now)
-                outcome = await self._apply(step)
-                if outcome is not None:
-                    return await self._end_connection(ws, outcome)
-                continue
+                # Due. (A deadline at or before the last tick is due too: a stuck session,
+                # warned and floored by _deadline; checked here, off the per-frame path.)
+                last_tick: float | None = self._last_tick
+                if last_tick is not None and deadline <= last_tick:
+                    deadline = self._deadline(now)
+                if deadline is not None and now >= deadline:
+                    self._last_tick = now
+                    step = self._call_session("tick", session.tick, now)
+                    outcome = await self._apply(step)
+                    if outcome is not None:
+                        return await self._end_connection(ws, outcome)
+                    continue
             # Wait for the next frame or the deadline, whichever comes first (see _arm).
             if deadline is None:
                 if self._alarm is not None:
@@ -873,13 +879,11 @@ class EventStream:
                     return await self._end_connection(ws, outcome)
             elif step.events:  # most keepalive frames produce nothing at all
                 events = step.events
-                handlers = self._handlers
-                star = handlers.get("*") if len(handlers) == 1 else None
-                if star is not None and len(star) == 1 and len(events) == 1 and not self._channels:
+                registration = self._sole
+                if registration is not None and len(events) == 1:
                     # The commonest case of all, inline: one event for the one catch-all
                     # handler (what a Genesys Channel registers on its stream).
                     stats.events += 1
-                    registration = star[0]
                     try:
                         result = registration.handler(events[0])
                         if result is not None and inspect.isawaitable(result):
@@ -1146,10 +1150,14 @@ class EventStream:
         return matched
 
     def _forget_matches(self) -> None:
-        """Handlers changed: every cached match is stale."""
+        """Handlers or iterators changed: every cached match is stale."""
         self._match_cache.clear()
         if self._type_cache is not None:
             self._type_cache.clear()
+        handlers = self._handlers
+        star = handlers.get("*") if len(handlers) == 1 else None
+        only = star is not None and len(star) == 1 and not self._channels
+        self._sole = star[0] if only and star is not None else None
 
     async def _call_handler(self, registration: _Registration, event: Any) -> None:
         try:
@@ -1230,6 +1238,7 @@ class EventStream:
             for channel in tuple(self._channels):
                 channel.finish(self._error)
             self._channels.clear()
+            self._forget_matches()
             for wanted, future in self._state_waiters:
                 if future.done():
                     continue
@@ -1247,6 +1256,7 @@ class EventStream:
     def _detach(self, channel: _Channel) -> None:
         channel.detach()
         self._channels.discard(channel)
+        self._forget_matches()
 
     def _detach_threadsafe(self, channel: _Channel) -> None:
         loop = self._loop

@@ -780,23 +780,23 @@ class NotificationSession:
         it allocates nothing."""
         if self._retired or self._reconnect is not None:
             return None
-        best = self.expires_at
-        if self._connected:
-            watchdog = self._last_frame + self.settings.heartbeat_timeout
-            if best is None or watchdog < best:
-                best = watchdog
-            for value in (
-                self._pong_deadline,
-                self._next_ping,
-                self._closing_deadline,
-                self._extend_at,
-                self._token_rollover_at,
-            ):
-                if value is not None and value < best:
-                    best = value
-            if self._pending:
-                for _, _, deadline in self._pending.values():
-                    best = min(best, deadline)
+        expires = self.expires_at
+        if not self._connected:
+            return expires
+        best = self._last_frame + self.settings.heartbeat_timeout  # the watchdog
+        for value in (
+            expires,
+            self._next_ping,
+            self._extend_at,
+            self._pong_deadline,
+            self._closing_deadline,
+            self._token_rollover_at,
+        ):
+            if value is not None and value < best:
+                best = value
+        if self._pending:
+            for _, _, deadline in self._pending.values():
+                best = min(best, deadline)
         return best
 
     def on_closed(self, code: int | None, reason: str, now: float) -> Step:
