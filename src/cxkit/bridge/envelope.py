@@ -7,7 +7,10 @@ of how many times that same content was seen before in this run. So:
 
 * the same vendor event bridged by two processes (two bridges for redundancy, or a restarted
   bridge replaying) gets the same id, and consumers (or JetStream's ``Nats-Msg-Id`` window)
-  drop the copy;
+  drop the copy. (The normalizers stamp ``occurred_at`` from the vendor's payload for this:
+  Five9's frame ``timeStamp``, Genesys's presence and routing times, a conversation's last
+  recorded moment, an observation's interval. Only a Genesys notification that records no
+  time at all, an unmapped topic's raw event, is stamped when received.);
 * two different events never share an id, even when their content is identical (the same
   queue figures twice at the same instant): the occurrence counter tells them apart.
 

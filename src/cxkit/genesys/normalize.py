@@ -199,11 +199,14 @@ class Normalizer:
             return self._conversation(event, body)
         if isinstance(body, ObservationBody):
             return self._observation(event, body)
+        # Detail events carry their own time (epoch ms); others are stamped on receipt.
+        event_time = getattr(body, "event_time", None)
+        occurred = _from_epoch_ms(event_time) if isinstance(event_time, int) else None
         return [
             RawEvent(
                 vendor=_VENDOR,
                 tenant=self.tenant,
-                occurred_at=utcnow(),
+                occurred_at=occurred or utcnow(),
                 type=event.family,
                 # plain JSON, so the unified event reads the same whether or not this
                 # library has a typed body for the family
@@ -265,8 +268,12 @@ class Normalizer:
         started_at: dt.datetime | None = None
         answered_at: dt.datetime | None = None  # first agent connect, ended or not
         ended_at: dt.datetime | None = None
+        latest: dt.datetime | None = None  # the last moment the body records
         for participant in participants:
             sessions = _sessions(participant)
+            for moment in _moments(participant, sessions):
+                if latest is None or moment > latest:
+                    latest = moment
             if sessions:
                 media = sessions[0][0]
             purpose = (participant.purpose or "").lower()
@@ -335,7 +342,10 @@ class Normalizer:
             started[conversation_id] = False
             self._trim()
         state = "connected" if agent_connected else "alerting" if agent_id else "queued"
-        return [InteractionUpdated(occurred_at=utcnow(), state=state, **common)]
+        # Stamped with the last moment the body records, not the time of receipt: the same
+        # notification then normalizes to the same event wherever it is received (two
+        # bridges give it one id, see cxkit.bridge.envelope).
+        return [InteractionUpdated(occurred_at=latest or utcnow(), state=state, **common)]
 
     def _remember_end(self, conversation_id: str) -> None:
         ended = self._ended
@@ -358,7 +368,14 @@ class Normalizer:
             for data in body.data or ()
             for metric in data.metrics or ()
         )
-        return [self._queue_statistics(queue_id, metrics, body)]
+        # The observation's instant is the start of its interval ("start/end", ISO 8601):
+        # the same for every receiver of the notification, unlike the time of receipt.
+        observed = None
+        for data in body.data or ():
+            observed = _interval_start(data.interval)
+            if observed is not None:
+                break
+        return [self._queue_statistics(queue_id, metrics, body, observed)]
 
     def queue_observations(self, response: QueueObservationQueryResponse) -> list[BaseEvent]:
         """Queue statistics from a REST observations query
@@ -392,6 +409,7 @@ class Normalizer:
         queue_id: str,
         metrics: Iterable[tuple[str, str | None, dict[str, float | None] | None]],
         raw: Any,
+        occurred_at: dt.datetime | None = None,
     ) -> QueueStatisticsUpdated:
         figures: dict[str, Any] = {}
 
@@ -422,8 +440,43 @@ class Normalizer:
         return QueueStatisticsUpdated(
             vendor=_VENDOR,
             tenant=self.tenant,
-            occurred_at=utcnow(),
+            occurred_at=occurred_at or utcnow(),
             raw=raw,
             queue_id=queue_id,
             **figures,
         )
+
+
+def _moments(
+    participant: ConversationParticipant, sessions: list[tuple[str, MediaSession]]
+) -> Iterable[dt.datetime]:
+    """Every timestamp of a participant and its media sessions."""
+    for moment in (participant.connected_time, participant.end_time):
+        if moment is not None:
+            yield moment
+    for _, session in sessions:
+        for moment in (session.connected_time, session.disconnected_time):
+            if moment is not None:
+                yield moment
+
+
+_as_datetime: Final = msgspec.json.Decoder(dt.datetime).decode
+
+
+def _interval_start(interval: str | None) -> dt.datetime | None:
+    """The start of an ISO 8601 ``start/end`` interval, or None when it does not parse."""
+    if not interval:
+        return None
+    start = interval.partition("/")[0]
+    try:
+        moment = _as_datetime(b'"' + start.encode() + b'"')
+    except (msgspec.DecodeError, UnicodeEncodeError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _from_epoch_ms(ms: int) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None

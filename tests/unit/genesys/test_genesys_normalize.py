@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -118,6 +119,43 @@ def test_observations_to_queue_statistics() -> None:
     assert stats.longest_wait_seconds == 42.0
 
 
+def test_the_same_notification_normalizes_to_the_same_bridge_id_anywhere() -> None:
+    # Two bridges (or a restarted one) receiving one notification must give it one id: the
+    # unified event is stamped from the body, never with the time of receipt.
+    from cxkit.bridge.envelope import EventIds
+
+    observation = frame(
+        f"v2.analytics.queues.{QID}.observations",
+        {
+            "group": {"queueId": QID},
+            "data": [
+                {
+                    "interval": "2026-01-01T10:00:00.000Z/2026-01-01T10:00:01.000Z",
+                    "metrics": [{"metric": "oWaiting", "stats": {"count": 3}}],
+                }
+            ],
+        },
+    )
+    update = frame(f"v2.users.{UID}.conversations.calls", call("alerting"))
+    (stats,) = Normalizer().normalize(observation)
+    assert stats.occurred_at == dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC)
+    (updated,) = Normalizer().normalize(update)
+    assert isinstance(updated, InteractionUpdated)
+    # the last moment the body records: the ACD participant's end
+    assert updated.occurred_at == dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC)
+    first, second = EventIds(), EventIds()
+    for event in (observation, update):
+        (a,), (b,) = Normalizer().normalize(event), Normalizer().normalize(event)
+        assert first.envelope(a).id == second.envelope(b).id
+    # an interval that does not parse falls back to the time of receipt
+    bad = frame(
+        f"v2.analytics.queues.{QID}.observations",
+        {"group": {"queueId": QID}, "data": [{"interval": "x", "metrics": []}]},
+    )
+    (fallback,) = Normalizer().normalize(bad)
+    assert fallback.occurred_at > dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
 def test_unmapped_topics_become_raw_events() -> None:
     (raw,) = Normalizer().normalize(frame(f"v2.users.{UID}.tokens", {"x": 1}))
     assert isinstance(raw, RawEvent) and raw.type == "v2.users.{id}.tokens"
@@ -126,6 +164,12 @@ def test_unmapped_topics_become_raw_events() -> None:
     body = {"associatedStation": {"id": "s1"}}
     (station,) = Normalizer().normalize(frame(f"v2.users.{UID}.station", body))
     assert isinstance(station, RawEvent) and station.payload == body
+    # a detail event keeps its own time (epoch milliseconds)
+    detail = {"eventTime": 1767261600000, "conversationId": "c1"}
+    (start,) = Normalizer().normalize(
+        frame("v2.detail.events.conversation.c1.customer.start", detail)
+    )
+    assert start.occurred_at == dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC)
 
 
 def test_every_event_of_a_hub_can_be_normalized() -> None:
