@@ -50,7 +50,14 @@ from cxkit.genesys.events import (
 )
 from cxkit.genesys.models import QueueObservationQueryResponse
 
-__all__ = ["QUEUE_METRICS", "Normalizer", "agent_state", "agent_state_of_user", "queue_query"]
+__all__ = [
+    "OFFLINE_PRESENCE_ID",
+    "QUEUE_METRICS",
+    "Normalizer",
+    "agent_state",
+    "agent_state_of_user",
+    "queue_query",
+]
 
 _VENDOR: Final = "genesys"
 _MEDIA: Final = (
@@ -90,6 +97,10 @@ def agent_state(
         return AgentState.NOT_READY, "OFF_QUEUE"
     return AgentState.UNKNOWN, None
 
+
+OFFLINE_PRESENCE_ID: Final = "ccf3c10a-aa2c-4845-8e8d-f59fa48c58e5"
+"""The id of the Offline system presence definition: fixed by the service, the same in
+every org and region (as are the other system presences' ids)."""
 
 QUEUE_METRICS: Final = (
     "oWaiting",
@@ -417,14 +428,21 @@ class Normalizer:
             if value is not None:
                 figures[name] = int(figures.get(name, 0) + value)
 
+        # Logged in = every on-queue member plus the off-queue ones who are not Offline.
+        # (oActiveUsers is *joined* members, logged in or not: only a fallback for a query
+        # that asked for no per-user metric.)
+        active: float | None = None
+        per_user = False
         for name, qualifier_name, stats in metrics:
             qualifier = (qualifier_name or "").upper()
             count = _stat(stats, "count", "current")
             if name == "oWaiting":
                 add("calls_waiting", count)
             elif name == "oActiveUsers":
-                add("agents_logged_in", count)
+                active = count
             elif name == "oOnQueueUsers":
+                per_user = True
+                add("agents_logged_in", count)
                 if qualifier == "IDLE":
                     add("agents_ready", count)
                 elif qualifier in ("INTERACTING", "COMMUNICATING"):
@@ -432,11 +450,22 @@ class Normalizer:
                 elif qualifier == "NOT_RESPONDING":
                     add("agents_not_ready", count)
             elif name == "oOffQueueUsers":
-                add("agents_not_ready", count)
+                # The service counts logged-off members here too, qualified by the Offline
+                # system presence (whose id is the same in every org): they are not
+                # "not ready", they are gone.
+                per_user = True
+                if qualifier_name != OFFLINE_PRESENCE_ID:
+                    add("agents_not_ready", count)
+                    add("agents_logged_in", count)
             elif name == "oLongestWaiting":
                 value = _stat(stats, "calculatedMetricValue", "max")
                 if value is not None:
                     figures["longest_wait_seconds"] = value / 1000.0
+        if per_user:
+            # zero counts are left out of an observation: seen members, none logged in = 0
+            figures.setdefault("agents_logged_in", 0)
+        elif active is not None:
+            figures["agents_logged_in"] = int(active)
         return QueueStatisticsUpdated(
             vendor=_VENDOR,
             tenant=self.tenant,

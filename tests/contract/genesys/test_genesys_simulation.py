@@ -38,7 +38,8 @@ from .conftest import FAST_RECONNECT, emulator_client
 
 START = 1_700_000_000.0
 T = aiohttp.ClientTimeout(total=30.0)
-FIGURES = ("calls_waiting", "agents_ready", "agents_on_interaction")
+FIGURES = ("calls_waiting", "agents_ready", "agents_on_interaction", "agents_not_ready")
+FIGURES += ("agents_logged_in",)
 OBSERVED = ["oWaiting", "oInteracting", "oAlerting", "oOnQueueUsers", "oUserRoutingStatuses"]
 OBSERVED += ["oUserPresences", "oOffQueueUsers", "oMemberUsers", "oActiveUsers"]
 
@@ -114,6 +115,9 @@ def expected_queues(truth: dict[str, Any]) -> dict[str, dict[str, int]]:
             "calls_waiting": q["calls_waiting"],
             "agents_ready": q["agents"]["ready"],
             "agents_on_interaction": q["agents"]["on_interaction"] + q["agents"]["after_work"],
+            # logged-out members are counted under the Offline presence, not as not ready
+            "agents_not_ready": q["agents"]["not_ready"],
+            "agents_logged_in": sum(q["agents"].values()) - q["agents"]["logged_out"],
         }
         for q in truth["queues"]
     }

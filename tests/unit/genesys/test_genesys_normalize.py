@@ -23,6 +23,9 @@ from cxkit.genesys.protocol import decode_frame
 
 UID = "5f0a1c2e-7b3d-4e8f-9a10-c0ffee000001"
 QID = "9a9a9a9a-7b3d-4e8f-9a10-c0ffee000001"
+# system presence definition ids: the same in every Genesys Cloud org
+OFFLINE = "ccf3c10a-aa2c-4845-8e8d-f59fa48c58e5"
+AWAY = "5e5c5c66-ea97-4e7f-ac41-6424784829f2"
 
 
 def frame(topic: str, body: dict[str, Any]) -> Any:
@@ -106,7 +109,10 @@ def test_observations_to_queue_statistics() -> None:
                     {"metric": "oWaiting", "stats": {"count": 3}},
                     {"metric": "oOnQueueUsers", "qualifier": "IDLE", "stats": {"count": 2}},
                     {"metric": "oOnQueueUsers", "qualifier": "INTERACTING", "stats": {"count": 4}},
-                    {"metric": "oOffQueueUsers", "stats": {"count": 1}},
+                    {"metric": "oOffQueueUsers", "qualifier": AWAY, "stats": {"count": 1}},
+                    # logged-off members: counted under the Offline presence, not not-ready
+                    {"metric": "oOffQueueUsers", "qualifier": OFFLINE, "stats": {"count": 5}},
+                    {"metric": "oActiveUsers", "stats": {"count": 12}},
                     {"metric": "oLongestWaiting", "stats": {"calculatedMetricValue": 42000}},
                 ],
             }
@@ -116,7 +122,28 @@ def test_observations_to_queue_statistics() -> None:
     assert isinstance(stats, QueueStatisticsUpdated)
     assert (stats.queue_id, stats.calls_waiting, stats.agents_ready) == (QID, 3, 2)
     assert (stats.agents_on_interaction, stats.agents_not_ready) == (4, 1)
+    # logged in = on queue + off queue but not Offline (oActiveUsers counts joined members)
+    assert stats.agents_logged_in == 7
     assert stats.longest_wait_seconds == 42.0
+
+
+def test_a_queue_whose_members_are_all_offline_has_none_logged_in() -> None:
+    # The service leaves zero counts out: only the Offline row and oActiveUsers come.
+    metrics = [
+        {"metric": "oOffQueueUsers", "qualifier": OFFLINE, "stats": {"count": 9}},
+        {"metric": "oActiveUsers", "stats": {"count": 9}},
+    ]
+    body = {"group": {"queueId": QID}, "data": [{"interval": "x", "metrics": metrics}]}
+    (stats,) = Normalizer().normalize(frame(f"v2.analytics.queues.{QID}.observations", body))
+    assert isinstance(stats, QueueStatisticsUpdated)
+    assert (stats.agents_logged_in, stats.agents_not_ready) == (0, None)
+
+
+def test_without_per_user_metrics_joined_members_stand_in_for_logged_in() -> None:
+    metrics = [{"metric": "oActiveUsers", "stats": {"count": 9}}]
+    body = {"group": {"queueId": QID}, "data": [{"interval": "x", "metrics": metrics}]}
+    (stats,) = Normalizer().normalize(frame(f"v2.analytics.queues.{QID}.observations", body))
+    assert isinstance(stats, QueueStatisticsUpdated) and stats.agents_logged_in == 9
 
 
 def test_the_same_notification_normalizes_to_the_same_bridge_id_anywhere() -> None:

@@ -7,7 +7,7 @@ from typing import Final
 from cxkit.emulator.genesys.state import OrgState
 from cxkit.emulator.tenant import GenesysUser
 
-__all__ = ["SYSTEM_PRESENCES", "populate_demo_org"]
+__all__ = ["SYSTEM_PRESENCES", "SYSTEM_PRESENCE_IDS", "populate_demo_org"]
 
 SYSTEM_PRESENCES: Final = (
     ("AVAILABLE", "Available"),
@@ -21,6 +21,23 @@ SYSTEM_PRESENCES: Final = (
     ("TRAINING", "Training"),
     ("BREAK", "Break"),
 )
+
+# The system presence definitions have the same ids in every org and region (fixed by the
+# service; org-defined secondary presences get their own). Clients match on them -- e.g.
+# the Offline id as the oOffQueueUsers qualifier of logged-off members -- so the emulator
+# uses the real ones.
+SYSTEM_PRESENCE_IDS: Final = {
+    "AVAILABLE": "6a3af858-942f-489d-9700-5f9bcdcdae9b",
+    "AWAY": "5e5c5c66-ea97-4e7f-ac41-6424784829f2",
+    "BUSY": "31fe3bac-dea6-44b7-bed7-47f91660a1a0",
+    "OFFLINE": "ccf3c10a-aa2c-4845-8e8d-f59fa48c58e5",
+    "IDLE": "7ffa01cd-7866-4ad7-8faa-31e11b42f51f",
+    "ON_QUEUE": "e08eaf1b-ee47-4fa9-a231-1200e284798f",
+    "MEAL": "3fd96123-badb-4f69-bc03-1b1ccc6d8014",
+    "MEETING": "bbdff279-7ae1-48ea-bade-7831d7234c64",
+    "TRAINING": "d2390a99-8546-bad9-8f0a-219548e8aeb0",
+    "BREAK": "227b37e2-f1d0-4dd0-8f50-badd7cf6d158",
+}
 
 _FIRST: Final = (
     "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas",
@@ -38,7 +55,7 @@ def populate_demo_org(state: OrgState, demo_user: GenesysUser, *, users: int, qu
     agents, ``queues`` queues; every agent is a joined member of two queues and the demo
     user of all of them. Everything is deterministic for a given seed."""
     for system, label in SYSTEM_PRESENCES:
-        state.add_presence_definition(system, label)
+        state.add_presence_definition(system, label, definition_id=SYSTEM_PRESENCE_IDS[system])
     state.add_user(
         demo_user.name,
         demo_user.email,

@@ -104,7 +104,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
-from cxkit.emulator.genesys.demo_org import SYSTEM_PRESENCES
+from cxkit.emulator.genesys.demo_org import SYSTEM_PRESENCE_IDS, SYSTEM_PRESENCES
 from cxkit.emulator.genesys.model import (
     ON_QUEUE,
     Conversation,
@@ -209,7 +209,7 @@ class SimView:
         self._wrapups.clear()
         self._client_hangups.clear()
         for system, label in SYSTEM_PRESENCES:
-            state.add_presence_definition(system, label)
+            state.add_presence_definition(system, label, definition_id=SYSTEM_PRESENCE_IDS[system])
         self._on_queue = state.presence_by_system[ON_QUEUE].id
         self._offline = state.presence_by_system[_OFFLINE].id
         self._away = state.presence_by_system["AWAY"].id
