@@ -85,6 +85,13 @@ class RetryPolicy:
         retry_connection_errors: retry when no answer came (connect errors, timeouts).
         retry_non_idempotent: also retry POST/PATCH after a connection error (a 429 or 503
             is always safe to retry, the vendor did not act on it).
+        rate_limit_wait: seconds to wait after a 429 that says neither when to retry
+            (``Retry-After``) nor when the limit resets; the Genesys SDKs wait 3 s. None
+            falls back to the jittered backoff.
+        max_elapsed: the longest time in seconds a request may take, retries and their waits
+            included; a retry whose wait would end later is not made (None: no limit).
+        reset_headers: headers read, on a 429 without ``Retry-After``, for when the limit
+            resets (seconds to wait, or a Unix moment in seconds or milliseconds).
     """
 
     max_retries: int = 3
@@ -94,6 +101,9 @@ class RetryPolicy:
     retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
     retry_connection_errors: bool = True
     retry_non_idempotent: bool = False
+    rate_limit_wait: float | None = 3.0
+    max_elapsed: float | None = None
+    reset_headers: tuple[str, ...] = ("inin-ratelimit-reset", "X-RateLimit-Reset")
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int):
@@ -103,6 +113,10 @@ class RetryPolicy:
         _check_number("retry.min_wait", self.min_wait)
         _check_number("retry.max_wait", self.max_wait)
         _check_number("retry.retry_after_cap", self.retry_after_cap)
+        if self.rate_limit_wait is not None:
+            _check_number("retry.rate_limit_wait", self.rate_limit_wait)
+        if self.max_elapsed is not None:
+            _check_number("retry.max_elapsed", self.max_elapsed, allow_zero=False)
         if self.max_wait < self.min_wait:
             raise ConfigError.bad_value(
                 "retry.max_wait", self.max_wait, f"a number >= retry.min_wait ({self.min_wait})"

@@ -165,6 +165,40 @@ async def test_retry_after_above_cap_raises_rate_limit_error_at_once() -> None:
     assert sleeps.delays == []
 
 
+async def test_429_without_retry_after_waits_for_the_reset_header_or_the_default() -> None:
+    import time
+
+    sleeps = Sleeps()
+    reset_at = str(int(time.time()) + 5)  # a Unix moment, as Five9's reset-time header
+    async with (
+        scripted(
+            status(429, None, {"X-RateLimit-Reset": reset_at}),
+            status(429, None, {"inin-ratelimit-reset": "7"}),  # Genesys: seconds to go
+            status(429, None),  # no hint at all
+            status(200),
+        ) as (url, server),
+        HTTPClient(url, vendor=GENESYS, retry=FAST, sleep=sleeps) as http,
+    ):
+        response = await http.get("/x")
+    assert response.ok and len(server.seen) == 4
+    first, second, third = sleeps.delays
+    assert 3.0 < first <= 5.0
+    assert (second, third) == (7.0, 3.0)
+
+
+async def test_max_elapsed_gives_up_instead_of_waiting_past_it() -> None:
+    sleeps = Sleeps()
+    policy = FAST.replace(max_elapsed=5.0)
+    async with (
+        scripted(status(429, None, {"Retry-After": "6"})) as (url, server),
+        HTTPClient(url, vendor=GENESYS, retry=policy, sleep=sleeps) as http,
+    ):
+        with pytest.raises(RateLimitError) as info:
+            await http.get("/x")
+    assert info.value.retry_after == 6.0
+    assert len(server.seen) == 1 and sleeps.delays == []
+
+
 async def test_429_retries_exhausted_raise_rate_limit_error() -> None:
     sleeps = Sleeps()
     async with (

@@ -15,10 +15,11 @@ from cxkit.core.retry import (
     backoff_delay,
     decide,
     is_idempotent,
+    parse_rate_limit_reset,
     parse_retry_after,
     reconnect_delay,
 )
-from cxkit.errors import ConnectError, TransportTimeout, UsageError
+from cxkit.errors import ConfigError, ConnectError, TransportTimeout, UsageError
 
 waits = st.floats(min_value=0.0, max_value=600.0, allow_nan=False)
 rands = st.floats(min_value=0.0, max_value=1.0, exclude_max=True)
@@ -38,6 +39,7 @@ def policies(draw: st.DrawFn) -> RetryPolicy:
         retry_after_cap=draw(st.floats(min_value=0.0, max_value=3600.0)),
         retry_connection_errors=draw(st.booleans()),
         retry_non_idempotent=draw(st.booleans()),
+        rate_limit_wait=draw(st.none() | waits),
     )
 
 
@@ -116,10 +118,14 @@ def test_backoff_decisions_stay_within_max_wait(
     policy: RetryPolicy, attempt: int, method: str, status: int, r: float
 ) -> None:
     decision = decide(policy, attempt=attempt, method=method, status=status, rand=lambda: r)
-    assert 0.0 <= decision.delay <= policy.max_wait
     assert decision.retry == (attempt <= policy.max_retries)
     if not decision.retry:
         assert decision.delay == 0.0
+    elif status == 429 and policy.rate_limit_wait is not None:
+        # a 429 that gives no hint waits the fixed rate-limit wait, not a backoff
+        assert decision.delay == policy.rate_limit_wait
+    else:
+        assert 0.0 <= decision.delay <= policy.max_wait
 
 
 @given(
@@ -245,3 +251,58 @@ def test_reconnect_forever_when_max_attempts_is_zero() -> None:
     assert reconnect_delay(policy, 1_000_000, rand=lambda: 0.999) == pytest.approx(59.94)
     with pytest.raises(UsageError):
         reconnect_delay(policy, 0)
+
+
+# --------------------------------------------------------------------------- rate limits
+
+
+def test_a_429_without_retry_after_waits_the_rate_limit_wait() -> None:
+    decision = decide(RetryPolicy(), attempt=1, method="GET", status=429)
+    assert decision.retry and decision.delay == 3.0  # as the Genesys SDKs
+    backoff = decide(
+        RetryPolicy(rate_limit_wait=None), attempt=1, method="GET", status=429, rand=lambda: 0.5
+    )
+    assert backoff.retry and backoff.delay == 0.25  # half of min_wait 0.5: the jittered backoff
+    # a 503 without Retry-After still backs off
+    assert (
+        decide(RetryPolicy(), attempt=1, method="GET", status=503, rand=lambda: 0.5).delay == 0.25
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", 12.0),  # Genesys inin-ratelimit-reset: seconds to go
+        ("0.5", 0.5),
+        ("1700000030", 30.0),  # a Unix moment in seconds
+        ("1700000030000", 30.0),  # ... or in milliseconds
+        ("1699999990", 0.0),  # already past: retry now
+        ("-4", 0.0),
+        ("soon", None),
+        ("nan", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_rate_limit_reset(value: str | None, expected: float | None) -> None:
+    assert parse_rate_limit_reset(value, now=1_700_000_000.0) == expected
+
+
+def test_max_elapsed_stops_a_retry_whose_wait_would_pass_it() -> None:
+    policy = RetryPolicy(max_retries=10, max_elapsed=10.0)
+    assert decide(policy, attempt=1, method="GET", status=429, retry_after=4.0, elapsed=6.0).retry
+    late = decide(policy, attempt=2, method="GET", status=429, retry_after=4.0, elapsed=6.5)
+    assert not late.retry and late.delay == 0.0 and "10s limit" in late.reason
+    error = decide(
+        policy, attempt=1, method="GET", error=OSError("reset"), elapsed=9.9, rand=lambda: 0.9
+    )
+    assert not error.retry  # 0.45 s of backoff would end after 10 s
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"rate_limit_wait": -1.0}, {"max_elapsed": 0.0}, {"max_elapsed": float("nan")}],
+)
+def test_bad_rate_limit_settings_are_config_errors(changes: dict[str, float]) -> None:
+    with pytest.raises(ConfigError):
+        RetryPolicy(**changes)  # type: ignore[arg-type]

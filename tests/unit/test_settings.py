@@ -289,6 +289,8 @@ def test_load_settings_reads_file_with_bom(tmp_path: Path) -> None:
         ("[retry]\nretry_max = lots\n", "retry.retry_max", "lots", "an integer >= 0"),
         ("[retry]\nretry_max = -1\n", "retry.retry_max", "-1", "an integer >= 0"),
         ("[retry]\nretry_wait_min = soon\n", "retry.retry_wait_min", "soon", "a number >= 0"),
+        ("[retry]\nretry_max_time = -1\n", "retry.retry_max_time", "-1", "a number >= 0"),
+        ("[retry]\nretry_after_default = x\n", "retry.retry_after_default", "x", "a number"),
         (
             "[retry]\nretry_wait_min = 5\nretry_wait_max = 2\n",
             "retry.retry_wait_max",
@@ -416,6 +418,8 @@ def test_env_every_variable() -> None:
         "CXKIT_RETRY_MAX": "8",
         "CXKIT_RETRY_WAIT_MIN": "0.1",
         "CXKIT_RETRY_WAIT_MAX": "2",
+        "CXKIT_RETRY_MAX_TIME": "90",
+        "CXKIT_RETRY_AFTER_DEFAULT": "5",
         "CXKIT_PROXY": "https://envuser:env%40pw-s3cret@proxy.env:8443",
         "CXKIT_TIMEOUT": "4",
         "CXKIT_TIMEOUT_CONNECT": "1",
@@ -437,6 +441,7 @@ def test_env_every_variable() -> None:
     )
     assert s.retry is not None
     assert (s.retry.max_retries, s.retry.min_wait, s.retry.max_wait) == (8, 0.1, 2.0)
+    assert (s.retry.max_elapsed, s.retry.rate_limit_wait) == (90.0, 5.0)
     assert s.proxy is not None and s.proxy.url == "https://proxy.env:8443"
     assert s.proxy.username == "envuser"
     assert s.proxy.password is not None and s.proxy.password.reveal() == "env@pw-s3cret"
@@ -793,3 +798,11 @@ async def test_failing_callback_does_not_stop_the_watcher(
         await recorder.change()
         path.write_text("[retry]\nretry_max = 2\n")
         assert _retry_max(await recorder.change()) == 2
+
+
+def test_retry_max_time_zero_means_no_limit() -> None:
+    unlimited = parse_settings("[retry]\nretry_max_time = 0\n")
+    assert unlimited.retry is not None and unlimited.retry.max_elapsed is None
+    limited = parse_settings('{"retry": {"retry_max_time": 45}}')
+    assert limited.retry is not None and limited.retry.max_elapsed == 45.0
+    assert limited.retry.max_retries == RetryPolicy().max_retries  # the other knobs unchanged

@@ -36,7 +36,7 @@ from multidict import CIMultiDict
 from cxkit.config import DEFAULTS, LoggingConfig, LogLevel, ProxyConfig, RetryPolicy, Timeouts
 from cxkit.core.auth import AuthProvider
 from cxkit.core.httplog import HTTPLogger, redact_text, redact_url
-from cxkit.core.retry import decide, parse_retry_after
+from cxkit.core.retry import decide, parse_rate_limit_reset, parse_retry_after
 from cxkit.errors import (
     APIStatusError,
     ConfigError,
@@ -174,6 +174,15 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
     if count is None and allowed is None and reset is None:
         return None
     return RateLimit(_int_header(count), _int_header(allowed), _float_header(reset))
+
+
+def _reset_wait(headers: Mapping[str, str], names: tuple[str, ...]) -> float | None:
+    """Seconds until the rate limit resets, from the first of ``names`` that parses."""
+    for name in names:
+        wait = parse_rate_limit_reset(headers.get(name))
+        if wait is not None:
+            return wait
+    return None
 
 
 _MISSING: Final[Any] = object()
@@ -648,6 +657,7 @@ class HTTPClient:
         attempts = 0
         retries = 0
         replayed = False
+        began = 0.0
         while True:
             attempts += 1
             sent_auth = await provider.auth_headers() if provider is not None else None
@@ -662,6 +672,8 @@ class HTTPClient:
                 if headers:
                     send_headers.update(headers)
             started = time.perf_counter()
+            if attempts == 1:
+                began = started
             try:
                 async with session.request(
                     method,
@@ -693,7 +705,13 @@ class HTTPClient:
                         error=error,
                     )
                 retries += 1
-                decision = decide(policy, attempt=retries, method=method, error=error)
+                decision = decide(
+                    policy,
+                    attempt=retries,
+                    method=method,
+                    error=error,
+                    elapsed=time.perf_counter() - began,
+                )
                 if not decision.retry:
                     raise error from None
                 await self._before_retry(
@@ -731,12 +749,15 @@ class HTTPClient:
                     continue
             elif status in policy.retry_statuses:
                 retry_after = parse_retry_after(resp_headers.get("Retry-After"))
+                if retry_after is None and status == 429:
+                    retry_after = _reset_wait(resp_headers, policy.reset_headers)
                 decision = decide(
                     policy,
                     attempt=retries + 1,
                     method=method,
                     status=status,
                     retry_after=retry_after,
+                    elapsed=time.perf_counter() - began,
                 )
                 if decision.retry:
                     retries += 1
@@ -841,6 +862,8 @@ class HTTPClient:
         error_class = api_error_class(status)
         if issubclass(error_class, RateLimitError):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is None:
+                retry_after = _reset_wait(response.headers, self._retry.reset_headers)
             return error_class(text, retry_after=retry_after, **fields)
         return error_class(text, **fields)
 

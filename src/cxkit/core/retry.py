@@ -15,7 +15,13 @@ Delays:
   ``[0, max_wait]``; full jitter spreads a burst of clients that failed together;
 * a ``Retry-After`` hint is obeyed exactly (delay == the hint) when it is at most
   ``policy.retry_after_cap``; a longer hint is not waited for at all: the decision is "do not
-  retry" and the caller raises the :class:`~cxkit.errors.RateLimitError` at once.
+  retry" and the caller raises the :class:`~cxkit.errors.RateLimitError` at once. Where a
+  vendor says when its limit resets instead (Five9's undocumented reset-time header, Genesys's
+  ``inin-ratelimit-reset``), :func:`parse_rate_limit_reset` turns that into the same hint;
+* a 429 with no hint at all waits ``policy.rate_limit_wait`` (3 s, as the Genesys SDKs do):
+  backing off from half a second would only spend requests of a window that is exhausted;
+* ``policy.max_elapsed`` bounds the whole request: a retry whose wait would end after it is
+  not made.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ __all__ = [
     "backoff_delay",
     "decide",
     "is_idempotent",
+    "parse_rate_limit_reset",
     "parse_retry_after",
     "reconnect_delay",
 ]
@@ -76,6 +83,34 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not math.isfinite(seconds):  # "nan", "inf" parse as floats but mean nothing here
         return None
     return max(0.0, seconds)
+
+
+_EPOCH_SECONDS_FROM: float = 1e9  # 2001-09-09: a bigger number is a moment, not a delay
+_EPOCH_MILLIS_FROM: float = 1e12
+
+
+def parse_rate_limit_reset(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds until a rate limit resets, from a reset header, or None when unusable.
+
+    Vendors spell the reset either as seconds to wait (Genesys ``inin-ratelimit-reset``) or
+    as the moment of the reset in Unix seconds or milliseconds (the ``X-RateLimit-Reset``
+    convention Five9 clients read); a number above 10^9 is taken as a moment (above 10^12:
+    in milliseconds) and compared with ``now`` (Unix seconds; the wall clock when None).
+    Never negative: a reset in the past means "retry now" (0.0).
+    """
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    if number >= _EPOCH_SECONDS_FROM:
+        if number >= _EPOCH_MILLIS_FROM:
+            number /= 1000.0
+        number -= time.time() if now is None else now
+    return max(0.0, number)
 
 
 def backoff_delay(
@@ -133,6 +168,7 @@ def decide(
     status: int | None = None,
     retry_after: float | None = None,
     error: BaseException | None = None,
+    elapsed: float = 0.0,
     rand: Callable[[], float] = random.random,
 ) -> RetryDecision:
     """Decide whether to retry after a failed attempt, and how long to wait first.
@@ -144,6 +180,7 @@ def decide(
         status: the HTTP status when the vendor answered.
         retry_after: the vendor's ``Retry-After`` in seconds (see :func:`parse_retry_after`).
         error: the error when no answer came (connect error, timeout).
+        elapsed: seconds since the first attempt started (for ``policy.max_elapsed``).
         rand: random source for the jitter.
 
     Rules, in order: no retry once ``attempt > policy.max_retries``; after a connection error
@@ -151,7 +188,9 @@ def decide(
     PATCH) only if ``policy.retry_non_idempotent`` too, since the vendor may have acted on it;
     a status in ``policy.retry_statuses`` is retried whatever the method (the vendor refused
     it before acting), waiting ``retry_after`` when given and not above
-    ``policy.retry_after_cap`` (above the cap: no retry), else a jittered backoff.
+    ``policy.retry_after_cap`` (above the cap: no retry), a 429 without it
+    ``policy.rate_limit_wait``, else a jittered backoff; last, no retry when the wait would
+    end after ``policy.max_elapsed``.
     """
     if error is not None:
         what = type(error).__name__
@@ -168,7 +207,7 @@ def decide(
         delay = backoff_delay(
             attempt, min_wait=policy.min_wait, max_wait=policy.max_wait, rand=rand
         )
-        return RetryDecision(True, delay, f"{what}: backoff")
+        return _within_time(policy, elapsed, RetryDecision(True, delay, f"{what}: backoff"))
     if status is None:
         return RetryDecision(False, 0.0, "nothing to retry")
     if status not in policy.retry_statuses:
@@ -183,9 +222,29 @@ def decide(
                 f"status {status}: Retry-After {retry_after:g}s is above the cap "
                 f"of {policy.retry_after_cap:g}s",
             )
-        return RetryDecision(True, max(0.0, retry_after), f"status {status}: Retry-After")
-    delay = backoff_delay(attempt, min_wait=policy.min_wait, max_wait=policy.max_wait, rand=rand)
-    return RetryDecision(True, delay, f"status {status}: backoff")
+        decision = RetryDecision(True, max(0.0, retry_after), f"status {status}: Retry-After")
+    elif status == 429 and policy.rate_limit_wait is not None:
+        decision = RetryDecision(
+            True, policy.rate_limit_wait, f"status {status}: no Retry-After, default wait"
+        )
+    else:
+        delay = backoff_delay(
+            attempt, min_wait=policy.min_wait, max_wait=policy.max_wait, rand=rand
+        )
+        decision = RetryDecision(True, delay, f"status {status}: backoff")
+    return _within_time(policy, elapsed, decision)
+
+
+def _within_time(policy: RetryPolicy, elapsed: float, decision: RetryDecision) -> RetryDecision:
+    limit = policy.max_elapsed
+    if limit is None or elapsed + decision.delay <= limit:
+        return decision
+    return RetryDecision(
+        False,
+        0.0,
+        f"{decision.reason}: waiting {decision.delay:g}s would pass the {limit:g}s limit "
+        f"({elapsed:.3g}s spent)",
+    )
 
 
 def reconnect_delay(

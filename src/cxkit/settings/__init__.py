@@ -21,6 +21,8 @@ Python SDKs' keys, plus cxkit's own ``[timeouts]``:
     retry_wait_min = 1           ; seconds
     retry_wait_max = 10          ; seconds
     retry_max = 5
+    retry_max_time = 120         ; seconds, retries included (cxkit; 0 = no limit)
+    retry_after_default = 3      ; wait after a 429 with no hint (cxkit)
     [reauthentication]
     refresh_access_token = true
     refresh_token_wait_max = 10  ; seconds
@@ -59,6 +61,8 @@ Unknown sections and keys are kept in :attr:`Settings.sections` and otherwise ig
 ``CXKIT_RETRY_MAX``                   retries after the first attempt
 ``CXKIT_RETRY_WAIT_MIN``              first backoff, seconds
 ``CXKIT_RETRY_WAIT_MAX``              longest backoff, seconds
+``CXKIT_RETRY_MAX_TIME``              seconds a request may take, retries included
+``CXKIT_RETRY_AFTER_DEFAULT``         seconds to wait after a 429 with no hint
 ``CXKIT_PROXY``                       ``http(s)://[user[:password]@]host[:port]``
 ``CXKIT_TIMEOUT``                     seconds one attempt may take (``timeouts.total``)
 ``CXKIT_TIMEOUT_CONNECT``             connect timeout, seconds

@@ -15,6 +15,10 @@ variable                              meaning (config-file key)
 ``CXKIT_RETRY_MAX``                   retries after the first attempt (``retry.retry_max``)
 ``CXKIT_RETRY_WAIT_MIN``              first backoff in seconds (``retry.retry_wait_min``)
 ``CXKIT_RETRY_WAIT_MAX``              longest backoff in seconds (``retry.retry_wait_max``)
+``CXKIT_RETRY_MAX_TIME``              seconds a request may take, retries included; 0 = no
+                                      limit (``retry.retry_max_time``)
+``CXKIT_RETRY_AFTER_DEFAULT``         seconds to wait after a 429 with no hint
+                                      (``retry.retry_after_default``)
 ``CXKIT_PROXY``                       ``http(s)://[user[:password]@]host[:port]`` (``[proxy]``)
 ``CXKIT_TIMEOUT``                     seconds one attempt may take (``timeouts.total``)
 ``CXKIT_TIMEOUT_CONNECT``             connect timeout in seconds (``timeouts.connect``)
@@ -50,6 +54,8 @@ ENV_VARS: Mapping[str, tuple[str, str]] = {
     "RETRY_MAX": ("retry", "retry_max"),
     "RETRY_WAIT_MIN": ("retry", "retry_wait_min"),
     "RETRY_WAIT_MAX": ("retry", "retry_wait_max"),
+    "RETRY_MAX_TIME": ("retry", "retry_max_time"),
+    "RETRY_AFTER_DEFAULT": ("retry", "retry_after_default"),
     "PROXY": ("proxy", "url"),
     "TIMEOUT": ("timeouts", "total"),
     "TIMEOUT_CONNECT": ("timeouts", "connect"),

@@ -218,6 +218,13 @@ def _retry(sec: Section, knobs: set[str]) -> RetryPolicy | None:
         changes["min_wait"] = v.to_float(*wait_min)
     if wait_max is not None:
         changes["max_wait"] = v.to_float(*wait_max)
+    if (found := sec.get("retry_max_time")) is not None:
+        # seconds a request may take, retries included; 0 = no limit (as the Java SDK's
+        # maxRetryTimeSec)
+        seconds = v.to_float(*found)
+        changes["max_elapsed"] = seconds or None
+    if (found := sec.get("retry_after_default")) is not None:
+        changes["rate_limit_wait"] = v.to_float(*found)
     if not changes:
         return None
     knobs.update(f"retry.{attr}" for attr in changes)
