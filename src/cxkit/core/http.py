@@ -36,7 +36,12 @@ from multidict import CIMultiDict
 from cxkit.config import DEFAULTS, LoggingConfig, LogLevel, ProxyConfig, RetryPolicy, Timeouts
 from cxkit.core.auth import AuthProvider
 from cxkit.core.httplog import HTTPLogger, redact_text, redact_url
-from cxkit.core.retry import decide, parse_rate_limit_reset, parse_retry_after
+from cxkit.core.retry import (
+    decide,
+    parse_number_header,
+    parse_rate_limit_reset,
+    parse_retry_after,
+)
 from cxkit.errors import (
     APIStatusError,
     ConfigError,
@@ -153,16 +158,6 @@ def _int_header(value: str | None) -> int | None:
         return int(number) if math.isfinite(number) else None
 
 
-def _float_header(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
 def parse_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
     """Read ``inin-ratelimit-count/allowed/reset``; None when none is present.
 
@@ -173,7 +168,7 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
     reset = headers.get("inin-ratelimit-reset")
     if count is None and allowed is None and reset is None:
         return None
-    return RateLimit(_int_header(count), _int_header(allowed), _float_header(reset))
+    return RateLimit(_int_header(count), _int_header(allowed), parse_number_header(reset))
 
 
 def _reset_wait(headers: Mapping[str, str], names: tuple[str, ...]) -> float | None:

@@ -42,6 +42,7 @@ __all__ = [
     "backoff_delay",
     "decide",
     "is_idempotent",
+    "parse_number_header",
     "parse_rate_limit_reset",
     "parse_retry_after",
     "reconnect_delay",
@@ -89,6 +90,17 @@ _EPOCH_SECONDS_FROM: float = 1e9  # 2001-09-09: a bigger number is a moment, not
 _EPOCH_MILLIS_FROM: float = 1e12
 
 
+def parse_number_header(value: str | None) -> float | None:
+    """A header's value as a finite number, or None when absent or not a number."""
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def parse_rate_limit_reset(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds until a rate limit resets, from a reset header, or None when unusable.
 
@@ -98,13 +110,8 @@ def parse_rate_limit_reset(value: str | None, *, now: float | None = None) -> fl
     in milliseconds) and compared with ``now`` (Unix seconds; the wall clock when None).
     Never negative: a reset in the past means "retry now" (0.0).
     """
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    if not math.isfinite(number):
+    number = parse_number_header(value)
+    if number is None:
         return None
     if number >= _EPOCH_SECONDS_FROM:
         if number >= _EPOCH_MILLIS_FROM:
