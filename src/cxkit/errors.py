@@ -217,12 +217,43 @@ def api_error_class(status: int) -> type[APIStatusError]:
 
 
 class AuthError(CxkitError):
-    """Credentials could not be obtained or kept valid."""
+    """Credentials could not be obtained or kept valid.
 
-    def __init__(self, message: str, *, vendor: str | None = None, code: str | None = None) -> None:
+    Attributes:
+        vendor: the vendor that refused.
+        code: the vendor's error code (an OAuth ``error`` such as ``invalid_client``).
+        status: the HTTP status of the refusal, when one came.
+        description: the vendor's explanation (OAuth ``error_description`` or
+            ``description``).
+        body: the parsed error body (token endpoints never echo credentials in it).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        vendor: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+        description: str | None = None,
+        body: Any = None,
+    ) -> None:
         super().__init__(message)
         self.vendor = vendor
         self.code = code
+        self.status = status
+        self.description = description
+        self.body = body
+
+    @property
+    def error(self) -> str | None:
+        """The OAuth ``error`` (the same as :attr:`code`)."""
+        return self.code
+
+    @property
+    def error_description(self) -> str | None:
+        """The OAuth ``error_description`` (the same as :attr:`description`)."""
+        return self.description
 
 
 class InvalidCredentialsError(AuthError):

@@ -334,6 +334,30 @@ async def test_five9_error_body_and_other_statuses() -> None:
     assert missing.value.body == "no such thing"
     assert server_error.value.vendor_message == "oops"
     assert response.status == 418 and not response.ok and response.body is None
+    assert (response.is_success, response.has_body) == (False, False)
+    assert response.reason == "I'm a Teapot"
+    # the error the answer stands for, for callers that asked not to raise
+    assert response.error is not None and response.error.status == 418
+    with pytest.raises(type(response.error)):
+        response.raise_for_status()
+
+
+async def test_success_reason_and_partial_content_are_success() -> None:
+    async with (
+        scripted(status(206, {"part": 1}), status(404, {"message": "gone", "code": "x"})) as (
+            url,
+            _,
+        ),
+        HTTPClient(url, vendor=GENESYS) as http,
+    ):
+        partial = await http.get("/x")
+        missing = await http.get("/y", raise_for_status=False)
+    assert (partial.is_success, partial.has_body, partial.reason) == (True, True, "Partial Content")
+    assert partial.error is None
+    partial.raise_for_status()  # a 2xx does not raise
+    assert (missing.is_success, missing.reason) == (False, "Not Found")
+    assert isinstance(missing.error, NotFoundError)
+    assert missing.error.code == "x" and missing.error.vendor_message == "gone"
 
 
 async def test_rate_limit_headers_parsed_and_garbage_tolerated() -> None:

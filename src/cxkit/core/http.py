@@ -25,6 +25,7 @@ import ssl as ssl_module
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
@@ -62,6 +63,7 @@ __all__ = [
     "VendorProfile",
     "generic_error_parser",
     "parse_rate_limit",
+    "status_error",
 ]
 
 T = TypeVar("T")
@@ -181,6 +183,7 @@ def _reset_wait(headers: Mapping[str, str], names: tuple[str, ...]) -> float | N
 
 
 _MISSING: Final[Any] = object()
+_DEFAULT_RESET_HEADERS: Final = DEFAULTS.retry.reset_headers
 
 
 @functools.lru_cache(maxsize=512)
@@ -255,6 +258,38 @@ class APIResponse:
     def ok(self) -> bool:
         """True for statuses below 400 (2xx, and 3xx that were not followed)."""
         return self.status < 400
+
+    @property
+    def is_success(self) -> bool:
+        """True for every 2xx status (206 included, which one official SDK calls an error)."""
+        return 200 <= self.status < 300
+
+    @property
+    def reason(self) -> str:
+        """The status's standard reason phrase (``"Too Many Requests"``), or "" if unknown."""
+        try:
+            return HTTPStatus(self.status).phrase
+        except ValueError:
+            return ""
+
+    @property
+    def has_body(self) -> bool:
+        """True when the answer carried a body."""
+        return bool(self.content)
+
+    @property
+    def error(self) -> APIStatusError | None:
+        """The error this answer stands for (status >= 400), or None; useful with
+        ``raise_for_status=False``."""
+        if self.status < 400:
+            return None
+        return status_error(self, self._vendor)
+
+    def raise_for_status(self) -> None:
+        """Raise :attr:`error` when the status is 400 or above."""
+        error = self.error
+        if error is not None:
+            raise error
 
     @property
     def correlation_id(self) -> str | None:
@@ -824,43 +859,53 @@ class HTTPClient:
         return merged
 
     def _status_error(self, response: APIResponse) -> APIStatusError:
-        status = response.status
-        body = response.body
-        try:
-            code, vendor_message = self.vendor.parse_error(status, body)
-        except Exception:
-            # a vendor parser failing on an odd body must not hide the status error
-            code, vendor_message = None, None
-        if vendor_message is not None:
-            vendor_message = redact_text(vendor_message)
-        correlation_id = response.correlation_id
-        url = redact_url(response.url)
-        text = f"{self.vendor.name} answered {status}"
-        if code:
-            text += f" {code}"
-        if vendor_message:
-            text += f": {vendor_message}"
-        text += f" ({response.method} {url})"
-        if correlation_id:
-            text += f" [correlation id {correlation_id}]"
-        fields: dict[str, Any] = {
-            "vendor": self.vendor.name,
-            "status": status,
-            "correlation_id": correlation_id,
-            "body": body,
-            "code": code,
-            "vendor_message": vendor_message,
-            "headers": response.headers,
-            "method": response.method,
-            "url": url,
-        }
-        error_class = api_error_class(status)
-        if issubclass(error_class, RateLimitError):
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is None:
-                retry_after = _reset_wait(response.headers, self._retry.reset_headers)
-            return error_class(text, retry_after=retry_after, **fields)
-        return error_class(text, **fields)
+        return status_error(response, self.vendor, self._retry.reset_headers)
+
+
+def status_error(
+    response: APIResponse,
+    vendor: VendorProfile,
+    reset_headers: tuple[str, ...] = _DEFAULT_RESET_HEADERS,
+) -> APIStatusError:
+    """The :class:`~cxkit.errors.APIStatusError` subclass an error ``response`` stands for,
+    with the vendor's code and message parsed from its body (redacted)."""
+    status = response.status
+    body = response.body
+    try:
+        code, vendor_message = vendor.parse_error(status, body)
+    except Exception:
+        # a vendor parser failing on an odd body must not hide the status error
+        code, vendor_message = None, None
+    if vendor_message is not None:
+        vendor_message = redact_text(vendor_message)
+    correlation_id = response.correlation_id
+    url = redact_url(response.url)
+    text = f"{vendor.name} answered {status}"
+    if code:
+        text += f" {code}"
+    if vendor_message:
+        text += f": {vendor_message}"
+    text += f" ({response.method} {url})"
+    if correlation_id:
+        text += f" [correlation id {correlation_id}]"
+    fields: dict[str, Any] = {
+        "vendor": vendor.name,
+        "status": status,
+        "correlation_id": correlation_id,
+        "body": body,
+        "code": code,
+        "vendor_message": vendor_message,
+        "headers": response.headers,
+        "method": response.method,
+        "url": url,
+    }
+    error_class = api_error_class(status)
+    if issubclass(error_class, RateLimitError):
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after is None:
+            retry_after = _reset_wait(response.headers, reset_headers)
+        return error_class(text, retry_after=retry_after, **fields)
+    return error_class(text, **fields)
 
 
 def _correlation_id(vendor: VendorProfile, headers: Mapping[str, str]) -> str | None:

@@ -417,11 +417,18 @@ def token_error(status: int, body: Any, *, refreshing: bool = False) -> AuthErro
     message = f"Auth Error: {status} - {error or 'unknown_error'}"
     if description:
         message += f" ({description})"
+    fields: dict[str, Any] = {
+        "vendor": _VENDOR,
+        "code": error,
+        "status": status,
+        "description": description,
+        "body": body,
+    }
     if error == "invalid_grant" and refreshing:
-        return TokenExpiredError(message, vendor=_VENDOR, code=error)
+        return TokenExpiredError(message, **fields)
     if error in _CREDENTIAL_ERRORS or error == "invalid_grant" or status in (400, 401, 403):
-        return InvalidCredentialsError(message, vendor=_VENDOR, code=error)
-    return TokenRefreshError(message, vendor=_VENDOR, code=error)
+        return InvalidCredentialsError(message, **fields)
+    return TokenRefreshError(message, **fields)
 
 
 # --------------------------------------------------------------------------- provider

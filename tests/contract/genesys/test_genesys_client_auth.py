@@ -79,6 +79,13 @@ async def test_wrong_credentials_raise_clear_auth_errors(
     error = caught.value
     assert str(error) == f"Auth Error: 401 - invalid_client ({description})"
     assert error.code == "invalid_client" and error.vendor == "genesys"
+    # the OAuth error's parts, as the reference's AuthError has them
+    assert (error.status, error.error, error.error_description) == (
+        401,
+        "invalid_client",
+        description,
+    )
+    assert isinstance(error.body, dict) and error.body["error"] == "invalid_client"
     assert secret not in repr(error) and secret not in str(error)
     assert secret not in repr(gc) and secret not in repr(gc.oauth.grant)
 
