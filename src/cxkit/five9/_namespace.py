@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from cxkit.errors import UsageError
+from cxkit.errors import ConfigError, UsageError
 from cxkit.five9.models import MaintenanceNotice, Metadata, ReasonCode
 
 if TYPE_CHECKING:
     from cxkit.five9.client import Five9Client, Role
 
-__all__ = ["Namespace"]
+__all__ = ["Namespace", "StationBodyStyle", "station_body_of"]
 
 T = TypeVar("T")
+
+StationBodyStyle = Literal["standard", "with_state", "type_only"]
+"""How a ``session_start`` body is spelled (see :func:`station_body_of`)."""
+
+
+def station_body_of(style: StationBodyStyle, station_type: str, station_id: str) -> dict[str, str]:
+    """The ``session_start`` body in one of the three spellings clients send (Five9 accepts
+    them all): ``standard`` ``{stationId, stationType}`` (the Go client), ``with_state``
+    ``{state: "DISCONNECTED", stationId, stationType}`` (the PyPI clients' model) and
+    ``type_only`` ``{stationType}`` (a minimal peer; no station id, so not for PSTN)."""
+    if style == "standard":
+        return {"stationId": station_id, "stationType": station_type}
+    if style == "with_state":
+        return {"state": "DISCONNECTED", "stationId": station_id, "stationType": station_type}
+    if style == "type_only":
+        return {"stationType": station_type}
+    raise ConfigError.bad_value("five9.station_body", style, "standard, with_state or type_only")
+
 
 # Placeholders the client does not fill itself (it fills agentId, supId, orgId, userId).
 _UNFILLED = re.compile(r"\{(?!(?:agentId|supId|orgId|userId)\})(\w+)\}")
@@ -115,15 +133,21 @@ class Namespace:
         await self._client.ensure_working(self.role)
 
     async def session_start(
-        self, *, station_type: str = "EMPTY", station_id: str = "", force: bool | None = None
+        self,
+        *,
+        station_type: str = "EMPTY",
+        station_id: str = "",
+        force: bool | None = None,
+        style: StationBodyStyle = "standard",
     ) -> None:
-        """``PUT {me}/session_start[?force=...]`` with ``{stationId, stationType}``."""
+        """``PUT {me}/session_start[?force=...]`` with the station body spelled as ``style``
+        says (:func:`station_body_of`; ``{stationId, stationType}`` by default)."""
         params = None if force is None else {"force": "true" if force else "false"}
         await self._call(
             "PUT",
             "{me}/session_start",
             params=params,
-            json={"stationId": station_id, "stationType": station_type},
+            json=station_body_of(style, station_type, station_id),
             working=False,
         )
 

@@ -76,6 +76,7 @@ from cxkit.errors import (
     UnauthorizedError,
     UsageError,
 )
+from cxkit.five9._namespace import StationBodyStyle, station_body_of
 from cxkit.five9.cloud import CloudAPI, CloudHeader
 from cxkit.five9.errors import (
     FIVE9_PROFILE,
@@ -184,6 +185,8 @@ class Five9Client:
         auth_mode: ``"both"`` (default), ``"cookies"`` or ``"header"``.
         farm_header: spelling of the farm header (``farmId``; some peers send ``farmid``).
         station_type, station_id: the ``session_start`` body (``EMPTY`` = REST-driven).
+        station_body: how that body is spelled (:func:`~cxkit.five9._namespace.station_body_of`):
+            ``"standard"`` (default), ``"with_state"`` or ``"type_only"``.
         force_session_start: send ``?force=true`` on ``session_start`` (take over a station
             session elsewhere). Default False: a ``DUPLICATE_LOGIN`` raises
             :class:`~cxkit.five9.errors.DuplicateLoginError` instead (or see
@@ -250,6 +253,7 @@ class Five9Client:
         farm_header: str = "farmId",
         station_type: str = "EMPTY",
         station_id: str = "",
+        station_body: StationBodyStyle = "standard",
         force_session_start: bool = False,
         on_duplicate_login: DuplicatePolicy = "raise",
         accept_notices: NoticePolicy = "unaccepted",
@@ -326,6 +330,8 @@ class Five9Client:
         self.farm_header = farm_header
         self.station_type = station_type
         self.station_id = station_id
+        station_body_of(station_body, station_type, station_id)  # a bad style fails here
+        self.station_body: StationBodyStyle = station_body
         self.force_session_start = force_session_start
         self.on_duplicate_login: DuplicatePolicy = on_duplicate_login
         self.accept_notices: NoticePolicy = accept_notices
@@ -1032,7 +1038,7 @@ class Five9Client:
         )
 
     async def _session_start(self, role: Role, prefix: str) -> None:
-        body = {"stationId": self.station_id, "stationType": self.station_type}
+        body = station_body_of(self.station_body, self.station_type, self.station_id)
         force = self.force_session_start
         while True:
             params = {"force": "true"} if force else None

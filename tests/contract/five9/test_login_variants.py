@@ -181,3 +181,18 @@ async def test_metadata_with_a_bad_port_is_reported_and_the_usable_dc_is_used(
         assert await asyncio.wait_for(client.supervisor.users(), T)
     assert client.api_base.endswith(":" + emu.url.rsplit(":", 1)[1])
     assert "'Broken' apiUrls[0]: port 'https' is not a port number" in caplog.text
+
+
+@pytest.mark.parametrize("style", ["standard", "with_state", "type_only"])
+async def test_every_station_body_spelling_reaches_working(emu: Emulator, style: str) -> None:
+    seen: list[tuple[str, str]] = []
+    client = emu.client(
+        "agent",
+        station_type="SOFTPHONE",
+        station_body=style,
+        request_hook=lambda method, url, headers: seen.append((method, url)),
+    )
+    await asyncio.wait_for(client.agent.ensure_working(), T)
+    assert (await asyncio.wait_for(client.agent.station(), T))["stationType"] == "SOFTPHONE"
+    assert client.role_state("agent") == "WORKING"
+    assert any(m == "PUT" and u.endswith("/session_start") for m, u in seen)

@@ -187,3 +187,21 @@ def test_error_body_parsing() -> None:
         body={"five9ExceptionDetail": {"errorCode": 1, "message": "Service migrated"}},
     )
     assert is_migration_error(worded)
+
+
+def test_station_body_spellings_and_a_bad_one() -> None:
+    from cxkit.errors import ConfigError
+    from cxkit.five9.client import Five9Client, station_body_of
+
+    assert station_body_of("standard", "PSTN", "5551234") == {
+        "stationId": "5551234",
+        "stationType": "PSTN",
+    }
+    assert station_body_of("with_state", "EMPTY", "") == {
+        "state": "DISCONNECTED",
+        "stationId": "",
+        "stationType": "EMPTY",
+    }
+    assert station_body_of("type_only", "EMPTY", "ignored") == {"stationType": "EMPTY"}
+    with pytest.raises(ConfigError, match=r"five9\.station_body"):
+        Five9Client("u", "p", station_body="go")  # type: ignore[arg-type]
