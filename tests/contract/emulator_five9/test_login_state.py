@@ -155,6 +155,15 @@ async def test_migration_relogin_and_old_dc(emu: EmulatorServer, sup: Five9Raw) 
     assert status == 435
     detail = body["five9ExceptionDetail"]
     assert detail["errorCode"] == 5001 and detail["context"]["farmId"] == "252"
+    # switched to the Go client's sighting: the bare status, no body
+    await sup.admin("quirks", {"migration_body": False})
+    status, body = await sup.call(
+        "GET",
+        f"orgs/{ORG}/users",
+        base=old_base,
+        headers={"Authorization": f"Bearer-{sup.token}"},
+    )
+    assert (status, body) == (435, None)
     # a new login (on the login host) points at the new DC and starts in RELOGIN
     async with aiohttp.ClientSession() as http:
         again = Five9Raw(emu, http)

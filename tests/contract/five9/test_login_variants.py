@@ -136,6 +136,20 @@ async def test_error_code_5001_on_another_status_is_a_migration_with_a_new_farm(
     assert ("supervisor", "RELOGIN") in client.state_history
 
 
+@pytest.mark.five9_options(migration_body=False)
+async def test_a_bare_435_is_a_migration_too(emu: Emulator) -> None:
+    # the Go client's reading: "Five9 reply with Status 435 if a service has been migrated",
+    # no five9ExceptionDetail, no new farm id: log in again and follow the new metadata
+    client = emu.client()
+    assert await asyncio.wait_for(client.supervisor.users(), T)
+    before_base = client.api_base
+    await emu.admin("migrate", {"sequence": False})
+    assert await asyncio.wait_for(client.supervisor.users(), T)
+    assert client.logins == 2 and client.api_base != before_base
+    assert client.farm_id == (await emu.admin("state"))["farmId"]
+    assert ("supervisor", "RELOGIN") in client.state_history
+
+
 async def test_supervisor_root_force_in_lower_case_farm_header(emu: Emulator) -> None:
     options = {
         "login_root": "supsvcs",

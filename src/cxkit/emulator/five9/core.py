@@ -175,7 +175,11 @@ class Five9Core:
         farm = request.headers.get("farmId") or request.cookies.get("farmId")
         if farm is not None and farm != self.farm_id():
             # a farm id from before a migration: BC swaps to context.farmId and retries
-            raise service_migrated(self.farm_id(), self.options.migration_status)
+            raise service_migrated(
+                self.farm_id(),
+                self.options.migration_status,
+                bare=not self.options.migration_body,
+            )
         on_dc = request.host.lower() != self.login_host()
         lb_cookies = any(name.startswith(LB_COOKIE_PREFIXES) for name in request.cookies)
         if self.options.reject_lb_cookies_on_dc and on_dc and lb_cookies:
@@ -222,4 +226,8 @@ class Five9Core:
     def check_migrated(self, request: web.Request) -> None:
         """REST on a data center the domain left answers "service migrated" (§5 item 20)."""
         if self.dcs.retired and self.dcs.is_retired(self.base_url, request.host):
-            raise service_migrated(self.farm_id(), self.options.migration_status)
+            raise service_migrated(
+                self.farm_id(),
+                self.options.migration_status,
+                bare=not self.options.migration_body,
+            )

@@ -46,8 +46,10 @@ class Five9Error(Exception):
         object_id: str | None = None,
         farm_id: str | None = None,
         headers: Mapping[str, str] | None = None,
+        bare: bool = False,
     ) -> None:
         super().__init__(message)
+        self.bare = bare  # answer the status alone, no five9ExceptionDetail body
         self.status = status
         self.error_code = error_code
         self.message = message
@@ -69,6 +71,8 @@ class Five9Error(Exception):
 
     def response(self, now_ms: int) -> web.Response:
         """An aiohttp response carrying this error."""
+        if self.bare:
+            return web.Response(status=self.status, headers=self.headers)
         return web.Response(
             status=self.status,
             body=msgspec.json.encode(self.body(now_ms)),
@@ -122,9 +126,13 @@ def wrong_login_state(state: str, operation: str) -> Five9Error:
     )
 
 
-def service_migrated(farm_id: str, status: int) -> Five9Error:
-    """REST call on the old data center after a migration: errorCode 5001 + the new farm."""
-    return Five9Error(status, 5001, "Service migrated", "SERVICE_MIGRATED", farm_id=farm_id)
+def service_migrated(farm_id: str, status: int, *, bare: bool = False) -> Five9Error:
+    """REST call on the old data center after a migration: errorCode 5001 + the new farm, or
+    (``bare``) the status alone, as the Go client met it ("Five9 reply with Status 435 if a
+    service has been migrated")."""
+    return Five9Error(
+        status, 5001, "Service migrated", "SERVICE_MIGRATED", farm_id=farm_id, bare=bare
+    )
 
 
 def duplicate_login(user_id: str) -> Five9Error:

@@ -124,6 +124,8 @@ class Five9Options:
     """Agent ``session_start`` leads to ``SELECT_SKILLS`` (left by PUT active_skills)."""
     migration_status: int = 435
     """Status of REST calls that reach the old DC after a migration (body errorCode 5001)."""
+    migration_body: bool = True
+    """Whether that answer carries the errorCode 5001 body; False: the status alone."""
 
     # REST and socket limits
     rate_limit_count: int = 0
