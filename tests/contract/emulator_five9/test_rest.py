@@ -259,6 +259,30 @@ async def test_stats_filter_settings(working_sup: Five9Raw) -> None:
         await ws.close()
 
 
+async def test_my_stats_filters_select_the_supervisors_own_groups_and_skills(
+    working_sup: Five9Raw,
+) -> None:
+    sup = working_sup
+
+    async def snapshot() -> dict[str, list[str]]:
+        ws = await sup.socket()
+        try:
+            snap = await recv_until(ws, "5000")
+        finally:
+            await ws.close()
+        return {e["dataSource"]: sorted(r["id"] for r in e["data"]) for e in snap["payLoad"]}
+
+    everything = await snapshot()
+    _, settings = await sup.call("GET", f"{S}/stats_filter_settings")
+    mine = dict(settings, skillsSelectionType="MY", groupSelectionType="MY")
+    assert (await sup.call("PUT", f"{S}/stats_filter_settings", json_body=mine))[0] == 204
+    narrowed = await snapshot()
+    # the demo supervisor runs Sales and the demo agent's group
+    assert narrowed["ACD_STATUS"] == ["0", SALES]
+    agents = narrowed["AGENT_STATE"]
+    assert AGENT.user_id in agents and set(agents) < set(everything["AGENT_STATE"])
+
+
 async def test_skill_snapshot_and_agents(working_sup: Five9Raw) -> None:
     sup = working_sup
     await sup.admin("offer_call", {"skillId": SALES})

@@ -87,8 +87,15 @@ _AGENTS: tuple[tuple[str, str, str, dict[str, int], str], ...] = (
 SCENARIO_AGENT_IDS = tuple(a[0] for a in _AGENTS)
 
 
-def add_supervisor(tenant: Tenant, demo: Five9Tenant) -> None:
-    """Add the demo domain's supervisor (the published supervisor credentials)."""
+def add_supervisor(
+    tenant: Tenant,
+    demo: Five9Tenant,
+    *,
+    skills: tuple[str, ...] = (SALES,),
+    groups: tuple[str, ...] = ("300000000000301",),
+) -> None:
+    """Add the demo domain's supervisor (the published supervisor credentials), who runs
+    ``skills`` and ``groups`` (what its "MY" stats filters select)."""
     sup = demo.supervisor
     tenant.add_user(
         User(
@@ -100,6 +107,8 @@ def add_supervisor(tenant: Tenant, demo: Five9Tenant) -> None:
             password=sup.password.reveal(),
             roles=["DomainSupervisor"],
             permissions=SUPERVISOR_PERMISSIONS,
+            skill_levels=dict.fromkeys(skills, 1),
+            group_ids=list(groups),
         )
     )
 

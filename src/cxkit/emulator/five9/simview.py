@@ -217,7 +217,12 @@ class SimTenant(Tenant):
             self._reason_ids[code.name] = code.five9_id
             if not code.logout and not self._default_reason:
                 self._default_reason = code.five9_id
-        add_supervisor(self, demo)
+        add_supervisor(  # runs the first queue and the first agent group
+            self,
+            demo,
+            skills=tuple(q.five9_id for q in directory.queues[:1]),
+            groups=tuple(list(groups.values())[:1]),
+        )
         password = demo.agent.password.reveal()
         for agent in directory.agents:
             demo_agent = agent.index == DEMO_AGENT_INDEX

@@ -402,6 +402,26 @@ def row_ids(tenant: Tenant, data_source: str) -> list[str]:
 _AGENT_SOURCES = frozenset({"AGENT_STATE", "AGENT_STATISTIC", "STATIONS", "USER_SESSION"})
 
 
+def effective_filter(tenant: Tenant, user_id: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """A supervisor's filter settings with ``MY`` made explicit: ``MY`` groups are the agent
+    groups the supervisor belongs to, ``MY`` skills the skills assigned to them (so two
+    supervisors with the same ``MY`` settings can see different rows)."""
+    group_key = "groupSelectionType" if "groupSelectionType" in settings else "groupsSelectionType"
+    mine_groups = settings.get(group_key) == "MY"
+    mine_skills = settings.get("skillsSelectionType") == "MY"
+    if not (mine_groups or mine_skills):
+        return settings
+    user = tenant.users.get(user_id)
+    resolved = dict(settings)
+    if mine_groups:
+        resolved[group_key] = "SPECIFY"
+        resolved["groups"] = list(user.group_ids) if user else []
+    if mine_skills:
+        resolved["skillsSelectionType"] = "SPECIFY"
+        resolved["skills"] = sorted(user.skill_levels) if user else []
+    return resolved
+
+
 def filter_rows(
     tenant: Tenant, data_source: str, rows: list[Row], settings: dict[str, Any]
 ) -> list[Row]:

@@ -30,7 +30,7 @@ from cxkit.emulator.five9.errors import Five9Error, forbidden
 from cxkit.emulator.five9.render import call_json, presence_json
 from cxkit.emulator.five9.sessions import AGENT, SUPERVISOR, AuthSession
 from cxkit.emulator.five9.state import Notification
-from cxkit.emulator.five9.stats import filtered_payload
+from cxkit.emulator.five9.stats import effective_filter, filtered_payload
 
 __all__ = ["Socket", "SocketHub"]
 
@@ -280,9 +280,9 @@ class SocketHub:
     def snapshot(self, sock: Socket) -> None:
         """Send 5000 (all data sources, filtered by the session's stats settings)."""
         self.flush()  # publish pending deltas first so the snapshot is the baseline
-        payload = filtered_payload(
-            self.core.tenant, self.core.publisher.snapshot(), sock.session.stats_filter, "data"
-        )
+        tenant = self.core.tenant
+        settings = effective_filter(tenant, sock.user_id, sock.session.stats_filter)
+        payload = filtered_payload(tenant, self.core.publisher.snapshot(), settings, "data")
         user = self.core.tenant.users.get(sock.user_id)
         for frame in self.stats_frames(
             "5000", payload, user_id=sock.user_id, user_name=user.user_name if user else None
@@ -324,7 +324,7 @@ class SocketHub:
         for sock in self.live(SUPERVISOR):
             if sock.dead or not sock.snapshot_sent:
                 continue
-            settings = sock.session.stats_filter
+            settings = effective_filter(self.core.tenant, sock.user_id, sock.session.stats_filter)
             key = msgspec.json.encode(settings)
             if key not in encoded:
                 part = filtered_payload(self.core.tenant, payload, settings, "updated")
