@@ -47,6 +47,7 @@ __all__ = [
     "expand",
     "expand_all",
     "is_system",
+    "known_templates",
     "parse",
     "queue_conversations",
     "queue_observations",
@@ -301,6 +302,12 @@ for _template in (
     "v2.conversations.chats.{id}.members",
 ):
     _FAMILIES.setdefault(_template, object)
+
+
+def known_templates() -> tuple[str, ...]:
+    """Every topic template this module recognises (``v2.users.{id}.presence``...), the
+    server's own (``channel.metadata``, ``v2.system.*``) included."""
+    return tuple(_FAMILIES)
 
 
 def _build_trie(templates: Iterable[str], *, fold: bool = False) -> dict[str, Any]:

@@ -152,3 +152,19 @@ async def test_combined_topic_counting_modes() -> None:
                 assert (status == 200) is first_ok, mode
         finally:
             await emu.stop()
+
+
+async def test_every_topic_the_client_knows_is_listed_and_subscribable(gc: Genesys) -> None:
+    # The client and the emulator keep separate catalogues; they must not disagree on a
+    # topic a real org accepts.
+    from cxkit.genesys import topics
+
+    wanted = [t for t in topics.known_templates() if not topics.is_system(t.replace("{id}", "x"))]
+    listed = {t["id"] for t in (await gc.ok("GET", "/notifications/availabletopics"))["entities"]}
+    assert not set(wanted) - listed
+    channel = await gc.channel()
+    body = [{"id": t.replace("{id}", UID)} for t in wanted]
+    subscribed = await gc.ok(
+        "PUT", f"/notifications/channels/{channel['id']}/subscriptions", json_body=body
+    )
+    assert {s["id"] for s in subscribed["entities"]} == {b["id"] for b in body}

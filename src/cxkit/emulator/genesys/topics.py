@@ -39,7 +39,10 @@ DETAIL_EVENTS: Final = (
     "flow.start", "flow.end", "flow.outcome", "outbound", "user.start", "user.end",
     "voicemail.start", "voicemail.end", "wrapup",
 )  # fmt: skip
-MEDIA: Final = ("calls", "callbacks", "chats", "emails", "messages")
+MEDIA: Final = (
+    "calls", "callbacks", "chats", "cobrowsesessions", "emails", "messages", "screenshares",
+    "socialexpressions", "videos",
+)  # fmt: skip
 
 
 class TopicError(ValueError):
@@ -119,6 +122,33 @@ def _catalogue() -> tuple[TopicTemplate, ...]:
             "v2.detail.events.agent.{id}.state", "AgentStateDetailEvent", "An agent's state"
         ),
     ]
+    # Further real topics, accepted and listed but never fed by the emulated org (nothing
+    # in it changes them); a client may subscribe to them as it would in a real org. (The
+    # model names follow the SDK's naming; the emulator does not check bodies against them.)
+    out += [
+        TopicTemplate(t, m, d)
+        for t, m, d in (
+            ("v2.users.{id}.workflow", "WorkflowTopicWorkflow", "A user's workflow"),
+            ("v2.users.{id}.callforwarding", "CallForwardingEventCallForwarding",
+             "A user's call forwarding"),
+            ("v2.users.{id}.voicemail.messages", "VoicemailMessagesTopicVoicemailMessage",
+             "A user's voicemail messages"),
+            ("v2.users.{id}.fax.documents", "FaxDocumentTopicFaxDocument",
+             "A user's fax documents"),
+            ("v2.users.{id}.badges.chats", "UserChatsBadgeTopicBadgeEntity",
+             "A user's unread chat badges"),
+            ("v2.routing.queues.{id}.members", "QueueMemberEventTopicQueueMember",
+             "A queue's members"),
+            ("v2.conversations.chats.{id}.messages", "ConversationChatMessageTopicChatMessage",
+             "A chat conversation's messages"),
+            ("v2.conversations.chats.{id}.members", "ConversationChatMemberTopicChatMember",
+             "A chat conversation's members"),
+            ("v2.architect.prompts.{id}", "ArchitectPromptNotificationArchitectPromptNotification",
+             "An Architect prompt"),
+            ("v2.outbound.campaigns.{id}", "OutboundCampaignTopicCampaign",
+             "An outbound campaign"),
+        )
+    ]  # fmt: skip
     out += [
         TopicTemplate(
             f"v2.detail.events.conversation.{{id}}.{event}",
