@@ -488,6 +488,11 @@ class AgentAPI(Namespace):
         """``PUT calls/{callId}/transfer_to_skill``."""
         await self.call_action(call_id, "transfer_to_skill", dict(body))
 
+    async def transfer_to_call(self, call_id: str, body: Mapping[str, Any]) -> None:
+        """``PUT calls/{callId}/transfer_to_call``: hand the call to another of the agent's
+        calls (body as the documentation gives it; it names no fields)."""
+        await self.call_action(call_id, "transfer_to_call", dict(body))
+
     async def transfer(self, call_id: str, destination: str, transfer_type: str = "SKILL") -> None:
         """``PUT calls/{callId}/transfer`` ``{destination, type}`` (one integration's generic
         transfer: ``type`` SKILL, AGENT or EXTERNAL; prefer the ``transfer_to_*`` methods)."""
@@ -552,6 +557,23 @@ class AgentAPI(Namespace):
             "POST",
             f"{{me}}/interactions/calls/{call_id}/add_skill_to_conference",
             json={"skillId": skill_id, "warm": warm},
+        )
+
+    async def add_speed_dial_to_conference(
+        self, call_id: str, speed_dial_id: str, *, warm: bool = False
+    ) -> Any:
+        """``POST calls/{callId}/add_speed_dial_to_conference``."""
+        return await self._call(
+            "POST",
+            f"{{me}}/interactions/calls/{call_id}/add_speed_dial_to_conference",
+            json={"speedDialId": speed_dial_id, "warm": warm},
+        )
+
+    async def add_to_conference(self, parked_call_id: str) -> Any:
+        """``PUT calls/{parkedCallId}/add_to_conference``: bring a parked call into the
+        agent's conference."""
+        return await self._call(
+            "PUT", f"{{me}}/interactions/calls/{parked_call_id}/add_to_conference", json={}
         )
 
     async def complete_warm_conference(self, call_id: str) -> None:

@@ -143,6 +143,12 @@ async def test_agent_rest_surface(emu: Emulator) -> None:
     assert (await agent.audio(call_id))["state"] == "IDLE"
     participant = await agent.add_external_to_conference(call_id, "9255550199")
     await agent.add_campaign_to_conference(call_id, "1137598")
+    dial = (await agent.speed_dials())[0]
+    await agent.add_speed_dial_to_conference(call_id, str(dial["id"]))
+    joined = await agent.add_to_conference(call_id)
+    assert joined["participantId"]
+    live = await agent.call(call_id)
+    assert live is not None
     await agent.disconnect_conference_participant(call_id, participant["participantId"])
     await agent.dispose(call_id, dispositions[0].id)
     assert await agent.calls() == []
@@ -162,6 +168,10 @@ async def test_agent_rest_surface(emu: Emulator) -> None:
     await emu.admin("set_presence", {"userId": "3000014", "readyChannels": ["CALL"]})
     assert any(u.id == "3000014" for u in await agent.transferable_agents())
     await agent.transfer_to_campaign(outbound.id, "1137598")
+    assert await agent.calls() == []
+    await agent.make_external_call("9255550101", "1137597")
+    (second,) = await agent.calls()
+    await agent.transfer_to_call(second.id, {"destination": {"number": "9255550102"}})
     assert await agent.calls() == []
 
     # -- a registered endpoint and the password
