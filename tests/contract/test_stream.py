@@ -64,6 +64,9 @@ class Server:
         self.refuse: list[int | tuple[int, dict[str, str]]] = []
         self.handshakes = 0
         self.refused = asyncio.Event()
+        # control pings: answered by aiohttp (None), by hand and counted (True), or ignored
+        self.control_pongs: bool | None = None
+        self.control_pings: asyncio.Queue[bytes] = asyncio.Queue()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.handshakes += 1
@@ -72,14 +75,18 @@ class Server:
             status, headers = refusal if isinstance(refusal, tuple) else (refusal, {})
             self.refused.set()
             return web.Response(status=status, text="refused", headers=headers)
-        ws = web.WebSocketResponse()
+        ws = web.WebSocketResponse(autoping=self.control_pongs is None)
         await ws.prepare(request)
         conn = Conn(ws, request.headers.get("Authorization"), dict(request.cookies))
         self.connections.append(conn)
         self.connected.put_nowait(conn)
         try:
             async for msg in ws:
-                if msg.type is aiohttp.WSMsgType.TEXT:
+                if msg.type is aiohttp.WSMsgType.PING:
+                    self.control_pings.put_nowait(msg.data)
+                    if self.control_pongs:
+                        await ws.pong(msg.data)
+                elif msg.type is aiohttp.WSMsgType.TEXT:
                     conn.received.put_nowait(msg.data)
                     if msg.data == "ping" and self.answer_pongs:
                         await ws.send_str("pong")
@@ -299,6 +306,25 @@ async def test_reconnects_after_missed_keepalives(server: Server) -> None:
                 pass
         assert len(server.connections) == 2
         assert stream.stats.reconnects == 1
+
+
+async def test_unanswered_control_pings_drop_the_socket_and_answered_ones_keep_it(
+    server: Server,
+) -> None:
+    session = PingSession(server.url)
+    session.protocol_ping_interval = 0.1  # type: ignore[attr-defined]
+    server.control_pongs = False
+    async with EventStream(session, reconnect=FAST):
+        first = await server.next_connection()
+        await asyncio.wait_for(server.control_pings.get(), TIMEOUT)
+        server.control_pongs = True  # the next socket answers
+        second = await server.next_connection()  # the unanswered ping dropped the first
+        await asyncio.wait_for(first.closed.wait(), TIMEOUT)
+        while not server.control_pings.empty():
+            server.control_pings.get_nowait()
+        for _ in range(4):  # four answered pings: the socket stays
+            await asyncio.wait_for(server.control_pings.get(), TIMEOUT)
+        assert server.handshakes == 2 and not second.closed.is_set()
 
 
 async def test_state_events_in_order(server: Server) -> None:

@@ -140,6 +140,12 @@ class StreamSession(Protocol):
     * ``unified_kinds_by_type``: :meth:`event_kinds` adds nothing for a unified
       :class:`~cxkit.events.BaseEvent`, so such an event answers to its ``event_kind`` and
       ``"*"`` alone and the runner may pick its handlers by its type (one lookup per event).
+
+    and, absent meaning None:
+
+    * ``protocol_ping_interval``: seconds between RFC 6455 control pings the runner sends
+      (aiohttp's heartbeat; a ping unanswered for half that drops the socket, and the runner
+      reconnects). For vendors whose own keepalive frames leave a transport gap; None: off.
     """
 
     name: str

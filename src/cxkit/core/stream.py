@@ -682,8 +682,9 @@ class EventStream:
                     target.url,
                     headers=headers,
                     protocols=target.protocols,
-                    # Keepalive is the session's job (vendor-specific ping frames).
-                    heartbeat=None,
+                    # Keepalive is the session's job (vendor-specific ping frames); a
+                    # session may add control pings as well (see StreamSession).
+                    heartbeat=getattr(self._session, "protocol_ping_interval", None),
                     autoping=True,
                     max_msg_size=self._max_message_size,
                     # A session that reads JSON straight from bytes (msgspec decodes UTF-8

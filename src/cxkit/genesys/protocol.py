@@ -37,6 +37,7 @@ import contextlib
 import datetime as dt
 import itertools
 import logging
+import math
 import os
 import secrets
 import time
@@ -55,7 +56,7 @@ from cxkit.core.session import (
     SendText,
     Step,
 )
-from cxkit.errors import TokenExpiredError
+from cxkit.errors import ConfigError, TokenExpiredError
 from cxkit.genesys import topics as _topics
 from cxkit.genesys.events import (
     ChannelMetadataBody,
@@ -421,6 +422,9 @@ class ChannelSettings:
         heartbeat_timeout: no frame for this long → reconnect (heartbeats come every 30 s;
             genesys-notifications waits 40 s, other clients 35 s).
         ping_interval: send a ``ping`` health check this often (None: only on :meth:`check`).
+        protocol_ping_interval: send RFC 6455 control pings this often; one unanswered for
+            half that drops the socket (and the channel reconnects). Moderate on purpose:
+            genesys-notifications pings every second. None: off.
         pong_timeout: a ping unanswered this long → reconnect.
         reply_timeout: a WebSocket ``subscribe`` unconfirmed this long → reconnect.
         lifetime: assumed channel lifetime when ``expires`` is unknown (24 h).
@@ -446,6 +450,7 @@ class ChannelSettings:
 
     heartbeat_timeout: float = DEFAULTS.genesys_heartbeat_interval * 1.5
     ping_interval: float | None = None
+    protocol_ping_interval: float | None = 60.0
     pong_timeout: float = 7.0
     reply_timeout: float = 7.0
     lifetime: float = 86_400.0
@@ -458,6 +463,32 @@ class ChannelSettings:
     resubscribe_on_no_longer_subscribed: bool = False
     emit_heartbeats: bool = False
     log_heartbeats: bool = field(default_factory=lambda: _env_flag("PURECLOUD_LOG_HEARTBEAT"))
+
+    def __post_init__(self) -> None:
+        for name in (
+            "heartbeat_timeout",
+            "ping_interval",
+            "protocol_ping_interval",
+            "pong_timeout",
+            "reply_timeout",
+            "lifetime",
+            "extend_margin",
+            "closing_grace",
+            "token_margin",
+        ):
+            value = getattr(self, name)
+            if value is None and name in ("ping_interval", "protocol_ping_interval"):
+                continue
+            zero_ok = name in ("extend_margin", "token_margin")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or value < 0
+                or (value == 0 and not zero_ok)
+            ):
+                allowed = "a finite number of seconds " + (">= 0" if zero_ok else "> 0")
+                raise ConfigError.bad_value(f"genesys.channel.{name}", value, allowed)
 
 
 def _env_flag(name: str) -> bool:
@@ -541,6 +572,11 @@ class NotificationSession:
     aiohttp not to decode them): :func:`decode_frame` reads bytes faster than text."""
     unified_kinds_by_type: bool = True
     """:meth:`event_kinds` adds nothing for unified events (see ``StreamSession``)."""
+
+    @property
+    def protocol_ping_interval(self) -> float | None:
+        """Control-ping period for the runner (``settings.protocol_ping_interval``)."""
+        return self.settings.protocol_ping_interval
 
     def __init__(
         self,

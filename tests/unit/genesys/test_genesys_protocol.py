@@ -449,3 +449,26 @@ def test_session_methods_never_raise_on_garbage() -> None:
         step = session.receive_text(garbage, 1.0)
         assert isinstance(step, Step)
     asyncio.run(asyncio.sleep(0))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"protocol_ping_interval": 0},
+        {"heartbeat_timeout": -1.0},
+        {"pong_timeout": float("inf")},
+        {"ping_interval": "soon"},
+        {"lifetime": True},
+    ],
+)
+def test_bad_channel_settings_are_config_errors(changes: dict[str, Any]) -> None:
+    from cxkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"genesys\.channel\."):
+        ChannelSettings(**changes)
+
+
+def test_channel_settings_allow_no_pings_and_zero_margins() -> None:
+    settings = ChannelSettings(ping_interval=None, protocol_ping_interval=None, token_margin=0)
+    assert settings.protocol_ping_interval is None
+    assert ChannelSettings().protocol_ping_interval == 60.0  # moderate, not one per second
