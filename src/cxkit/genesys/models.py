@@ -49,6 +49,7 @@ __all__ = [
     "EntityListing",
     "ErrorBody",
     "GenesysModel",
+    "ListedChannel",
     "NamedEntity",
     "NotificationChannel",
     "NullType",
@@ -765,6 +766,16 @@ class NotificationChannel(GenesysModel):
     """A notification channel: ``{connectUri, id, expires}``."""
 
     id: str
+    connect_uri: str | None = None
+    expires: dt.datetime | None = None
+
+
+class ListedChannel(GenesysModel):
+    """A channel in ``GET /api/v2/notifications/channels``: with
+    ``includechannels=oauthclient`` the channels of the app's other tokens come without
+    their ``id`` (only the caller's own channels can be used)."""
+
+    id: str | None = None
     connect_uri: str | None = None
     expires: dt.datetime | None = None
 

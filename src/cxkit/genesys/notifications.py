@@ -63,6 +63,7 @@ from cxkit.errors import (
     NotFoundError,
     StreamError,
     SubscriptionError,
+    TransportError,
     UsageError,
 )
 from cxkit.events import BaseEvent, StreamGap, StreamState, StreamStateChanged, utcnow
@@ -1238,6 +1239,9 @@ class NotificationHub:
             :class:`Channel` (a listener hears every channel of the hub).
         max_queue, backlog: the hub's own event queue (as for :class:`Channel`).
         name, tenant: prefix of the channels' stream names; org id for events.
+        check_other_channels: before creating channels, count the user and app's other
+            channels (``GET channels?includechannels=oauthclient``) and log a warning when
+            the new ones would pass ``max_channels`` (the service would evict one).
     """
 
     def __init__(
@@ -1257,6 +1261,7 @@ class NotificationHub:
         backlog: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         listener: ChannelListener | None = None,
+        check_other_channels: bool = True,
     ) -> None:
         if max_topics_per_channel < 1 or max_channels < 1:
             raise UsageError("max_topics_per_channel and max_channels must be >= 1")
@@ -1289,6 +1294,7 @@ class NotificationHub:
         self._lock = asyncio.Lock()
         self._closed = False
         self._created = 0
+        self.check_other_channels = check_other_channels
 
     def __repr__(self) -> str:
         return f"<NotificationHub topics={len(self._where)} channels={len(self._slots)}>"
@@ -1377,7 +1383,33 @@ class NotificationHub:
                     f"{self.max_channels} per user and app (a channel beyond it would evict "
                     "another); unsubscribe topics or raise max_channels"
                 )
+            if fresh_used and self.check_other_channels:
+                await self._warn_if_crowded(len(fresh_used))
             await asyncio.gather(*(self._apply(index, items) for index, items in plan.items()))
+
+    async def _warn_if_crowded(self, fresh: int) -> None:
+        """Warn when ``fresh`` new channels would take this user and app past the cap: the
+        service then evicts the oldest unconnected channel, which may be another process's
+        (the hub only knows its own). Never fails the subscription."""
+        try:
+            listing = await self._client.notifications.channels(include="oauthclient")
+        except (APIStatusError, TransportError) as exc:
+            log.debug("%s: could not count the app's other channels: %s", self.name, exc)
+            return
+        mine = {slot.channel.id for slot in self._slots}
+        others = sum(1 for c in listing.entities or () if c.id is None or c.id not in mine)
+        total = others + len(self._slots) + fresh
+        if total > self.max_channels:
+            log.warning(
+                "%s: %d new channel(s) make %d for this user and app (%d not this hub's), above "
+                "the service's %d: it will evict the oldest unconnected channel, maybe another "
+                "process's",
+                self.name,
+                fresh,
+                total,
+                others,
+                self.max_channels,
+            )
 
     async def _apply(self, index: int, items: list[tuple[str, tuple[str, ...] | None]]) -> None:
         wire_topics = [topic for topic, _ in items]

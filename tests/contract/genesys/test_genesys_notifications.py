@@ -731,3 +731,27 @@ async def test_handlers_may_await_channel_operations(client: GenesysClient, admi
 
     await asyncio.wait_for(drain(), 5)  # what was kept, then the end: no hang
     assert channel.state.value == "closed"
+
+
+async def test_the_hub_warns_when_other_channels_of_the_app_leave_no_room(
+    emu: EmulatorServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    users = [str(uuid.UUID(int=i)) for i in range(15)]
+    wanted = [topics.user_presence(u) for u in users]
+    async with emulator_client(emu) as other, emulator_client(emu) as gc:
+        # another process of the same app (its own token) already holds 19 channels
+        for _ in range(19):
+            await other.notifications.create_channel()
+        listing = await gc.notifications.channels(include="oauthclient")
+        assert len(listing.entities or []) == 19
+        assert all(c.id is None for c in listing.entities or [])  # not ours: no ids
+        async with NotificationHub(gc, max_topics_per_channel=10) as hub:
+            with caplog.at_level("WARNING", logger="cxkit.genesys.notifications"):
+                await asyncio.wait_for(hub.subscribe(wanted[:10]), 10)  # 20 in all: fine
+                assert not caplog.records
+                await asyncio.wait_for(hub.subscribe(wanted[10:]), 10)  # a 21st channel
+            (record,) = caplog.records
+            assert "make 21 for this user and app (19 not this hub's)" in record.getMessage()
+            assert len(hub.channels) == 2 and len(hub.topics) == 15  # warned, not refused
+        mine = await gc.notifications.channels()
+        assert all(c.id for c in mine.entities or [])  # the token's own channels have ids

@@ -7,7 +7,13 @@ from collections.abc import Iterable, Sequence
 
 from cxkit.errors import NotFoundError
 from cxkit.genesys.api._base import Resource, seg
-from cxkit.genesys.models import AvailableTopic, ChannelTopic, EntityListing, NotificationChannel
+from cxkit.genesys.models import (
+    AvailableTopic,
+    ChannelTopic,
+    EntityListing,
+    ListedChannel,
+    NotificationChannel,
+)
 
 __all__ = ["NotificationsAPI"]
 
@@ -29,10 +35,11 @@ class NotificationsAPI(Resource):
         21st evicts the oldest unconnected one)."""
         return await self._client.call("POST", _BASE, NotificationChannel)
 
-    async def channels(self, include: str | None = None) -> EntityListing[NotificationChannel]:
-        """``GET /api/v2/notifications/channels`` (``include``: ``token`` or ``oauthclient``)."""
+    async def channels(self, include: str | None = None) -> EntityListing[ListedChannel]:
+        """``GET /api/v2/notifications/channels`` (``include``: ``token``, the default, or
+        ``oauthclient``: every token of the app, other tokens' channels without an id)."""
         return await self._client.call(
-            "GET", _BASE, EntityListing[NotificationChannel], params={"includechannels": include}
+            "GET", _BASE, EntityListing[ListedChannel], params={"includechannels": include}
         )
 
     async def channel_exists(self, channel_id: str) -> bool:
