@@ -20,7 +20,13 @@ from multidict import CIMultiDict
 from cxkit.config import LoggingConfig
 from cxkit.core.http import APIResponse, RetryEvent
 from cxkit.emulator.server import EmulatorServer
-from cxkit.errors import ConfigError, ConnectError, NotFoundError, TokenRefreshError
+from cxkit.errors import (
+    BadRequestError,
+    ConfigError,
+    ConnectError,
+    NotFoundError,
+    TokenRefreshError,
+)
 from cxkit.genesys.api.analytics import AnalyticsJobFailed
 from cxkit.genesys.client import GENESYS, GenesysClient
 from cxkit.genesys.models import EntityListing, ScimUser, User
@@ -293,6 +299,29 @@ async def test_users_search_pages(client: GenesysClient) -> None:
         {"query": [{"type": "EXACT", "fields": ["email"], "value": G.user.email}]}
     )
     assert [u.email for u in exact.results] == [G.user.email]
+    # the same search by GET (q64), with an expand
+    by_get = await client.users.search_q64(
+        {"query": [{"type": "EXACT", "fields": ["email"], "value": G.user.email}]},
+        expand=["presence"],
+    )
+    assert [u.email for u in by_get.results] == [G.user.email]
+    assert by_get.results[0].presence is not None
+
+
+async def test_users_create_profile_skills_and_delete(client: GenesysClient) -> None:
+    created = await client.users.create({"name": "Zoe Quinn", "email": "zoe@example.com"})
+    assert created.id and created.name == "Zoe Quinn" and created.state == "active"
+    assert await client.users.set_profile_skills(created.id, ["French", "Billing"]) == [
+        "French",
+        "Billing",
+    ]
+    await client.users.delete(created.id)
+    with pytest.raises(NotFoundError):
+        await client.users.get(created.id)
+    gone = await client.users.get(created.id, state="deleted")
+    assert gone.state == "deleted"
+    with pytest.raises(BadRequestError):
+        await client.users.create({"name": "No Mail", "email": "nope"})
 
 
 async def test_async_details_job(client: GenesysClient, admin: Admin) -> None:
@@ -302,6 +331,10 @@ async def test_async_details_job(client: GenesysClient, admin: Admin) -> None:
     )
     conversations = await pager.collect()
     assert [c.conversation_id for c in conversations] == ids and pager.pages_fetched == 3
+    one = await client.analytics.conversation(ids[0])
+    assert one.conversation_id == ids[0] and one.participants
+    with pytest.raises(NotFoundError):
+        await client.analytics.conversation("no-such-conversation")
     job = await client.analytics.submit_conversation_details_job({"interval": INTERVAL})
     await admin("analytics_job", {"job_id": job.job_id, "state": "FAILED", "error_message": "x"})
     with pytest.raises(AnalyticsJobFailed) as caught:

@@ -66,6 +66,15 @@ class AnalyticsAPI(Resource):
             json=query,
         )
 
+    async def conversation(self, conversation_id: str) -> AnalyticsConversation:
+        """``GET /api/v2/analytics/conversations/{conversationId}/details``: one
+        conversation's analytics view (segments, metrics)."""
+        return await self._client.call(
+            "GET",
+            f"/api/v2/analytics/conversations/{seg(conversation_id)}/details",
+            AnalyticsConversation,
+        )
+
     async def conversation_details(self, query: Any) -> AnalyticsConversationQueryResponse:
         """``POST /api/v2/analytics/conversations/details/query``: one page (``paging`` in
         the body)."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import builtins
 from collections.abc import Sequence
 from typing import Any
+
+import msgspec
 
 from cxkit.genesys.api._base import Resource, seg
 from cxkit.genesys.models import EntityListing, Queue, User, UsersSearchResponse
@@ -85,6 +89,24 @@ class UsersAPI(Resource):
             params={"pageSize": page_size, "pageNumber": page_number, "joined": joined},
         )
 
+    async def create(self, body: Any) -> User:
+        """``POST /api/v2/users``: a CreateUser body (``{name, email, ...}``)."""
+        return await self._client.call("POST", "/api/v2/users", User, json=body)
+
+    async def delete(self, user_id: str) -> None:
+        """``DELETE /api/v2/users/{userId}``: the user becomes ``deleted`` (still readable
+        with ``state="deleted"``)."""
+        await self._client.request("DELETE", f"/api/v2/users/{seg(user_id)}")
+
+    async def set_profile_skills(
+        self, user_id: str, skills: Sequence[str]
+    ) -> builtins.list[str]:  # (``list`` here is the method above)
+        """``PUT /api/v2/users/{userId}/profileskills``: replace the profile skills; returns
+        them as stored."""
+        return await self._client.call(
+            "PUT", f"/api/v2/users/{seg(user_id)}/profileskills", list[str], json=list(skills)
+        )
+
     async def patch(self, user_id: str, body: Any) -> User:
         """``PATCH /api/v2/users/{userId}`` (include ``version``; :data:`NULL` clears)."""
         return await self._client.call("PATCH", f"/api/v2/users/{seg(user_id)}", User, json=body)
@@ -94,6 +116,19 @@ class UsersAPI(Resource):
         ``{"query": [{"type": "CONTAINS", "fields": ["email"], "value": "@example.com"}]}``."""
         return await self._client.call(
             "POST", "/api/v2/users/search", UsersSearchResponse, json=query
+        )
+
+    async def search_q64(
+        self, query: Any, *, expand: Sequence[str] | None = None
+    ) -> UsersSearchResponse:
+        """``GET /api/v2/users/search?q64=``: the same search as :meth:`search` by GET (the
+        query travels base64-encoded; cacheable, and allowed where POST is not)."""
+        q64 = base64.b64encode(msgspec.json.encode(query)).decode("ascii")
+        return await self._client.call(
+            "GET",
+            "/api/v2/users/search",
+            UsersSearchResponse,
+            params={"q64": q64, "expand": expand},
         )
 
     def iter_search(self, query: Any, *, page_size: int = 100) -> BodyPaginator[User]:
