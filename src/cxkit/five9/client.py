@@ -62,6 +62,7 @@ from cxkit.config import (
     Secret,
     Timeouts,
 )
+from cxkit.core.capture import ResponseRecorder
 from cxkit.core.http import APIResponse, HTTPClient
 from cxkit.core.session import ConnectTarget
 from cxkit.errors import (
@@ -344,6 +345,7 @@ class Five9Client:
         self.session_store = session_store
         self.session_key = session_key or f"{self.login_base}{self.login_root}|{username or ''}"
         self.request_hook = request_hook
+        self._responses = ResponseRecorder("cxkit_five9_capture")
         self.min_request_interval = float(min_request_interval)
         self.queue_cache_ttl = float(queue_cache_ttl)
         self.socket_key = socket_key or f"cxkit-{uuid.uuid4().hex[:10]}"
@@ -1094,6 +1096,19 @@ class Five9Client:
             return path
         return f"{_ROLE_ROOT[role]}/{path.lstrip('/')}"
 
+    @property
+    def last_response(self) -> APIResponse | None:
+        """The answer to the latest REST call made through this client (any task): the raw
+        body of a typed call, fields the models do not know included."""
+        return self._responses.last
+
+    async def with_response(self, call: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        """Run one call and return ``(data, APIResponse)``:
+        ``users, resp = await client.with_response(client.supervisor.users())`` (or pass the
+        method and its arguments). Safe under concurrency: the response is the one of *this*
+        call (its last REST answer, when it makes several)."""
+        return await self._responses.with_response(call, *args, **kwargs)
+
     async def request(
         self,
         method: str,
@@ -1161,9 +1176,11 @@ class Five9Client:
                 kwargs["json"] = json
             return await self.http.request(method, url, **kwargs)
 
-        return await self._recover(
+        response = await self._recover(
             role, method, path, attempt, headers=headers, working=working, propagation=propagation
         )
+        self._responses.record(response)
+        return response
 
     async def _recover(
         self,

@@ -31,8 +31,6 @@ optional ``pacing`` (spacing between request starts, and a pause of the whole ba
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import inspect
 import logging
 import os
 import time
@@ -42,8 +40,9 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from cxkit import __version__
 from cxkit.config import DEFAULTS, LoggingConfig, ProxyConfig, RetryPolicy, Secret, Timeouts
+from cxkit.core.capture import ResponseRecorder
 from cxkit.core.http import APIResponse, HTTPClient, RetryEvent, VendorProfile
-from cxkit.errors import ConfigError, UsageError
+from cxkit.errors import ConfigError
 from cxkit.genesys.api.analytics import AnalyticsAPI
 from cxkit.genesys.api.conversations import ConversationsAPI
 from cxkit.genesys.api.notifications import NotificationsAPI
@@ -98,12 +97,6 @@ class _Unset:
 
 
 _UNSET: Final = _Unset()
-
-# The APIResponse capture for with_response(): a context variable, so concurrent calls in
-# other tasks never see each other's responses.
-_capture: contextvars.ContextVar[list[APIResponse] | None] = contextvars.ContextVar(
-    "cxkit_genesys_capture", default=None
-)
 
 
 def _query(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -287,8 +280,7 @@ class GenesysClient:
         self._http.auth = self.oauth
         self.set_transport(transport)
         self.set_pacing(pacing, clock=clock, sleep=sleep)
-        self.last_response: APIResponse | None = None
-        """The answer to the latest call made through this client (any task)."""
+        self._responses = ResponseRecorder("cxkit_genesys_capture")
         self._users = UsersAPI(self)
         self._presence = PresenceAPI(self)
         self._routing = RoutingAPI(self)
@@ -450,10 +442,7 @@ class GenesysClient:
                     timeout=timeout,
                 )
             )
-        self.last_response = response
-        holder = _capture.get()
-        if holder is not None:
-            holder.append(response)
+        self._responses.record(response)
         return response
 
     async def send(self, options: HttpRequestOptions) -> APIResponse:
@@ -579,21 +568,12 @@ class GenesysClient:
         ``user, resp = await gc.with_response(gc.users.get(uid))`` (or pass the method and
         its arguments). Safe under concurrency: the response is the one of *this* call (the
         last one, when the call makes several)."""
-        holder: list[APIResponse] = []
-        token = _capture.set(holder)
-        try:
-            wrapped = getattr(call, "__wrapped__", None)
-            if inspect.iscoroutinefunction(wrapped) and not inspect.iscoroutinefunction(call):
-                # Through cxkit.sync the method arrives as its blocking wrapper (which cannot
-                # block here, on the loop): call the coroutine function behind it.
-                call = wrapped
-            awaitable = call(*args, **kwargs) if callable(call) else call
-            data = await awaitable
-        finally:
-            _capture.reset(token)
-        if not holder:
-            raise UsageError("with_response(): the call made no HTTP request")
-        return data, holder[-1]
+        return await self._responses.with_response(call, *args, **kwargs)
+
+    @property
+    def last_response(self) -> APIResponse | None:
+        """The answer to the latest call made through this client (any task)."""
+        return self._responses.last
 
     # ----------------------------------------------------------------- resources
 

@@ -255,3 +255,26 @@ async def test_a_435_for_a_call_in_the_wrong_state_is_raised_at_once(emu: Emulat
     assert info.value.status == 435 and detail.context_code == "CALL"
     assert "TALKING" in (detail.message or "")
     assert client.logins == 1
+
+
+async def test_each_call_gets_its_own_response_and_the_raw_body(emu: Emulator) -> None:
+    client = emu.client()
+    sup = client.supervisor
+    (users, users_response), (skills, skills_response) = await asyncio.wait_for(
+        asyncio.gather(client.with_response(sup.users()), client.with_response(sup.skills)),
+        T,
+    )
+    # concurrent calls never swap responses; the raw body keeps what the models drop
+    raw_users = users_response.json()
+    assert [u["id"] for u in raw_users] == [u.id for u in users]
+    assert set(raw_users[0]) > {"id", "userName"}
+    assert {s["id"] for s in skills_response.json()} == {s.id for s in skills}
+    await sup.users()
+    assert client.last_response is not None
+    assert client.last_response.url.endswith("/users")
+    with pytest.raises(Exception, match="made no HTTP request"):
+
+        async def nothing() -> None:
+            return None
+
+        await client.with_response(nothing())
