@@ -21,10 +21,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from cxkit.cli.options import (
+    CallArgOption,
+    CallValuesArgument,
     ConfigOption,
+    DataOption,
     Five9BaseUrlOption,
     Five9RegionOption,
     JsonOption,
+    LimitOption,
+    ListMethodsOption,
+    ParamOption,
     PasswordStdinOption,
     UsernameOption,
 )
@@ -236,23 +242,10 @@ def call(
             show_default=False,
         ),
     ] = None,
-    values: Annotated[
-        list[str] | None,
-        typer.Argument(help="Positional arguments of the method, in order.", show_default=False),
-    ] = None,
-    arg: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--arg", "-a", help="A keyword argument as key=value (repeatable).", show_default=False
-        ),
-    ] = None,
-    list_methods: Annotated[
-        bool, typer.Option("--list", help="List the methods that can be called.")
-    ] = False,
-    limit: Annotated[
-        int | None,
-        typer.Option("--limit", min=1, help="Items read at most from a paginated method."),
-    ] = None,
+    values: CallValuesArgument = None,
+    arg: CallArgOption = None,
+    list_methods: ListMethodsOption = False,
+    limit: LimitOption = None,
     json_output: JsonOption = False,
     username: UsernameOption = None,
     password_stdin: PasswordStdinOption = False,
@@ -262,52 +255,27 @@ def call(
 ) -> None:
     """Call any typed REST method of the Five9 client by its name; print the result as JSON."""
     from cxkit.cli.connect import five9_client, resolve_five9
-    from cxkit.cli.failures import fail, run_async
-    from cxkit.cli.invoke import bind_arguments, invoke, resolve_method
-    from cxkit.cli.jsonout import emit
-    from cxkit.cli.progress import progress
-    from cxkit.cli.rest import parse_assignments
-
-    if list_methods:
-        _print_methods(json_output)
-        return
-    if not name:
-        fail("missing NAME (namespace.method); see 'cxkit five9 call --list'")
-    flags = _flags(username, password_stdin, region, base_url, config)
-
-    async def work() -> Any:
-        from cxkit.five9.client import Five9Client
-
-        # check the name and the arguments before logging in
-        probe = Five9Client()
-        try:
-            method = resolve_method(probe, name, NAMESPACES)
-            bind_arguments(method, name, values or [], parse_assignments(arg, "--arg"))
-        finally:
-            await probe.close()
-        creds = await resolve_five9(flags, interactive=_interactive(json_output, password_stdin))
-        with progress(f"Calling {name}…", enabled=not json_output) as shown:
-            async with five9_client(creds) as client:
-                method = resolve_method(client, name, NAMESPACES)
-                bound = bind_arguments(method, name, values or [], parse_assignments(arg, "--arg"))
-                return await invoke(method, bound, limit=limit, on_item=shown.counter("items"))
-
-    emit(run_async(work), machine=json_output)
-
-
-def _print_methods(json_output: bool) -> None:
-    from cxkit.cli.failures import run_async
-    from cxkit.cli.invoke import MethodInfo, list_methods, show_methods
+    from cxkit.cli.invoke import call_command
     from cxkit.five9.client import Five9Client
 
-    async def work() -> list[MethodInfo]:
-        probe = Five9Client()
-        try:
-            return list_methods(probe, NAMESPACES)
-        finally:
-            await probe.close()
+    flags = _flags(username, password_stdin, region, base_url, config)
 
-    show_methods(run_async(work), machine=json_output)
+    async def connect() -> Any:
+        creds = await resolve_five9(flags, interactive=_interactive(json_output, password_stdin))
+        return five9_client(creds)
+
+    call_command(
+        name,
+        values,
+        arg,
+        vendor="five9",
+        list_only=list_methods,
+        namespaces=NAMESPACES,
+        probe=Five9Client,
+        connect=connect,
+        limit=limit,
+        machine=json_output,
+    )
 
 
 @five9_app.command()
@@ -322,18 +290,8 @@ def request(
             "and {orgId} are filled from the login."
         ),
     ],
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data", "-d", help="JSON body: text, @file or - (stdin).", show_default=False
-        ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param", "-p", help="Query parameter key=value (repeatable).", show_default=False
-        ),
-    ] = None,
+    data: DataOption = None,
+    param: ParamOption = None,
     role: RoleOption = "supervisor",
     include: Annotated[
         bool,

@@ -21,11 +21,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cxkit.cli.options import (
+    CallArgOption,
+    CallValuesArgument,
     ClientIdOption,
     ConfigOption,
+    DataOption,
     GenesysBaseUrlOption,
     GenesysRegionOption,
     JsonOption,
+    LimitOption,
+    ListMethodsOption,
+    ParamOption,
     SecretStdinOption,
 )
 
@@ -225,23 +231,10 @@ def call(
             show_default=False,
         ),
     ] = None,
-    values: Annotated[
-        list[str] | None,
-        typer.Argument(help="Positional arguments of the method, in order.", show_default=False),
-    ] = None,
-    arg: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--arg", "-a", help="A keyword argument as key=value (repeatable).", show_default=False
-        ),
-    ] = None,
-    list_methods: Annotated[
-        bool, typer.Option("--list", help="List the methods that can be called.")
-    ] = False,
-    limit: Annotated[
-        int | None,
-        typer.Option("--limit", min=1, help="Items read at most from a paginated method."),
-    ] = None,
+    values: CallValuesArgument = None,
+    arg: CallArgOption = None,
+    list_methods: ListMethodsOption = False,
+    limit: LimitOption = None,
     json_output: JsonOption = False,
     client_id: ClientIdOption = None,
     client_secret_stdin: SecretStdinOption = False,
@@ -252,53 +245,35 @@ def call(
     """Call any typed REST method of the Genesys client by its name; print the result as
     JSON."""
     from cxkit.cli.connect import genesys_client, resolve_genesys
-    from cxkit.cli.failures import fail, run_async
-    from cxkit.cli.invoke import bind_arguments, invoke, resolve_method
-    from cxkit.cli.jsonout import emit
-    from cxkit.cli.progress import progress
-    from cxkit.cli.rest import parse_assignments
+    from cxkit.cli.invoke import call_command
 
-    if list_methods:
-        _print_methods(json_output)
-        return
-    if not name:
-        fail("missing NAME (namespace.method); see 'cxkit genesys call --list'")
     flags = _flags(client_id, client_secret_stdin, region, base_url, config)
 
-    async def work() -> Any:
-        from cxkit.genesys.client import GenesysClient
-
-        assignments = parse_assignments(arg, "--arg")
-        probe = GenesysClient(base_url="http://localhost")
-        try:  # check the name and the arguments before logging in
-            bind_arguments(resolve_method(probe, name, NAMESPACES), name, values or [], assignments)
-        finally:
-            await probe.close()
+    async def connect() -> Any:
         creds = await resolve_genesys(
             flags, interactive=_interactive(json_output, client_secret_stdin)
         )
-        with progress(f"Calling {name}…", enabled=not json_output) as shown:
-            async with genesys_client(creds) as client:
-                method = resolve_method(client, name, NAMESPACES)
-                bound = bind_arguments(method, name, values or [], assignments)
-                return await invoke(method, bound, limit=limit, on_item=shown.counter("items"))
+        return genesys_client(creds)
 
-    emit(run_async(work), machine=json_output)
+    call_command(
+        name,
+        values,
+        arg,
+        vendor="genesys",
+        list_only=list_methods,
+        namespaces=NAMESPACES,
+        probe=_probe,
+        connect=connect,
+        limit=limit,
+        machine=json_output,
+    )
 
 
-def _print_methods(json_output: bool) -> None:
-    from cxkit.cli.failures import run_async
-    from cxkit.cli.invoke import MethodInfo, list_methods, show_methods
+def _probe() -> Any:
+    """A Genesys client that is never logged in (to check names and arguments)."""
     from cxkit.genesys.client import GenesysClient
 
-    async def work() -> list[MethodInfo]:
-        probe = GenesysClient(base_url="http://localhost")
-        try:
-            return list_methods(probe, NAMESPACES)
-        finally:
-            await probe.close()
-
-    show_methods(run_async(work), machine=json_output)
+    return GenesysClient(base_url="http://localhost")
 
 
 @genesys_app.command()
@@ -308,18 +283,8 @@ def request(
     path: Annotated[
         str, typer.Argument(help="Path on the API host (/api/v2/...), or an absolute URL.")
     ],
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data", "-d", help="JSON body: text, @file or - (stdin).", show_default=False
-        ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param", "-p", help="Query parameter key=value (repeatable).", show_default=False
-        ),
-    ] = None,
+    data: DataOption = None,
+    param: ParamOption = None,
     include: Annotated[
         bool,
         typer.Option(

@@ -18,15 +18,19 @@ import inspect
 import json
 import re
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "MethodInfo",
     "bind_arguments",
+    "call_by_name",
+    "call_command",
     "invoke",
     "list_methods",
+    "print_methods",
     "resolve_method",
     "show_methods",
 ]
@@ -231,3 +235,88 @@ async def invoke(
                 await aclose()
         return items
     return result
+
+
+async def call_by_name(
+    name: str,
+    values: Sequence[str],
+    arg: Sequence[str] | None,
+    *,
+    namespaces: Sequence[str],
+    probe: Callable[[], Any],
+    connect: Callable[[], Awaitable[AbstractAsyncContextManager[Any]]],
+    limit: int | None = None,
+    quiet: bool = False,
+) -> Any:
+    """``call NAME``: check the name and the arguments on ``probe()`` (a client that is never
+    logged in), then ``await connect()`` (credentials resolved, a client context) and call.
+    A wrong name or argument is refused before any credential is asked for."""
+    from cxkit.cli.progress import progress
+    from cxkit.cli.rest import parse_assignments
+
+    assignments = parse_assignments(arg, "--arg")
+    checker = probe()
+    try:
+        bind_arguments(resolve_method(checker, name, namespaces), name, values, assignments)
+    finally:
+        await checker.close()
+    session = await connect()
+    with progress(f"Calling {name}…", enabled=not quiet) as shown:
+        async with session as client:
+            method = resolve_method(client, name, namespaces)
+            bound = bind_arguments(method, name, values, assignments)
+            return await invoke(method, bound, limit=limit, on_item=shown.counter("items"))
+
+
+def print_methods(probe: Callable[[], Any], namespaces: Sequence[str], *, machine: bool) -> None:
+    """``call --list``: the methods of ``probe()``'s namespaces."""
+    from cxkit.cli.failures import run_async
+
+    async def work() -> list[MethodInfo]:
+        checker = probe()
+        try:
+            return list_methods(checker, namespaces)
+        finally:
+            await checker.close()
+
+    show_methods(run_async(work), machine=machine)
+
+
+def call_command(
+    name: str | None,
+    values: Sequence[str] | None,
+    arg: Sequence[str] | None,
+    *,
+    vendor: str,
+    list_only: bool,
+    namespaces: Sequence[str],
+    probe: Callable[[], Any],
+    connect: Callable[[], Awaitable[AbstractAsyncContextManager[Any]]],
+    limit: int | None,
+    machine: bool,
+) -> None:
+    """The whole ``cxkit VENDOR call`` command: ``--list``, or :func:`call_by_name` and the
+    result printed (JSON lines with ``machine``)."""
+    from cxkit.cli.failures import fail, run_async
+    from cxkit.cli.jsonout import emit
+
+    if list_only:
+        print_methods(probe, namespaces, machine=machine)
+        return
+    if not name:
+        fail(f"missing NAME (namespace.method); see 'cxkit {vendor} call --list'")
+    method_name = name
+
+    async def work() -> Any:
+        return await call_by_name(
+            method_name,
+            values or [],
+            arg,
+            namespaces=namespaces,
+            probe=probe,
+            connect=connect,
+            limit=limit,
+            quiet=machine,
+        )
+
+    emit(run_async(work), machine=machine)

@@ -13,13 +13,19 @@ from typing import Annotated
 import typer
 
 __all__ = [
+    "CallArgOption",
+    "CallValuesArgument",
     "ClientIdOption",
     "ConfigOption",
+    "DataOption",
     "Five9BaseUrlOption",
     "Five9RegionOption",
     "GenesysBaseUrlOption",
     "GenesysRegionOption",
     "JsonOption",
+    "LimitOption",
+    "ListMethodsOption",
+    "ParamOption",
     "PasswordStdinOption",
     "SecretStdinOption",
     "UsernameOption",
@@ -117,5 +123,36 @@ GenesysBaseUrlOption = Annotated[
         "demo client is used when no credentials are given.",
         show_default=False,
         rich_help_panel=CREDENTIALS,
+    ),
+]
+
+
+# ``call NAME`` and ``request METHOD PATH`` (the same in both vendors' command groups)
+
+CallValuesArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Positional arguments of the method, in order.", show_default=False),
+]
+CallArgOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--arg", "-a", help="A keyword argument as key=value (repeatable).", show_default=False
+    ),
+]
+ListMethodsOption = Annotated[
+    bool, typer.Option("--list", help="List the methods that can be called.")
+]
+LimitOption = Annotated[
+    int | None,
+    typer.Option("--limit", min=1, help="Items read at most from a paginated method."),
+]
+DataOption = Annotated[
+    str | None,
+    typer.Option("--data", "-d", help="JSON body: text, @file or - (stdin).", show_default=False),
+]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param", "-p", help="Query parameter key=value (repeatable).", show_default=False
     ),
 ]
