@@ -88,8 +88,9 @@ class RetryPolicy:
         rate_limit_wait: seconds to wait after a 429 that says neither when to retry
             (``Retry-After``) nor when the limit resets; the Genesys SDKs wait 3 s. None
             falls back to the jittered backoff.
-        max_elapsed: the longest time in seconds a request may take, retries and their waits
-            included; a retry whose wait would end later is not made (None: no limit).
+        max_elapsed: a bound in seconds on a request's retries: a retry whose wait would end
+            more than this long after the first attempt started is not made (None: no
+            bound). Each attempt still has its own ``Timeouts.total``.
         reset_headers: headers read, on a 429 without ``Retry-After``, for when the limit
             resets (seconds to wait, or a Unix moment in seconds or milliseconds).
     """

@@ -175,15 +175,17 @@ async def test_429_without_retry_after_waits_for_the_reset_header_or_the_default
             status(429, None, {"X-RateLimit-Reset": reset_at}),
             status(429, None, {"inin-ratelimit-reset": "7"}),  # Genesys: seconds to go
             status(429, None),  # no hint at all
+            # a reset already past (clock skew): not "retry at once" against a spent window
+            status(429, None, {"X-RateLimit-Reset": str(int(time.time()) - 2)}),
             status(200),
         ) as (url, server),
-        HTTPClient(url, vendor=GENESYS, retry=FAST, sleep=sleeps) as http,
+        HTTPClient(url, vendor=GENESYS, retry=FAST.replace(max_retries=4), sleep=sleeps) as http,
     ):
         response = await http.get("/x")
-    assert response.ok and len(server.seen) == 4
-    first, second, third = sleeps.delays
+    assert response.ok and len(server.seen) == 5
+    first, second, third, fourth = sleeps.delays
     assert 3.0 < first <= 5.0
-    assert (second, third) == (7.0, 3.0)
+    assert (second, third, fourth) == (7.0, 3.0, 3.0)
 
 
 async def test_max_elapsed_gives_up_instead_of_waiting_past_it() -> None:

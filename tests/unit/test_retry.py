@@ -118,12 +118,14 @@ def test_backoff_decisions_stay_within_max_wait(
     policy: RetryPolicy, attempt: int, method: str, status: int, r: float
 ) -> None:
     decision = decide(policy, attempt=attempt, method=method, status=status, rand=lambda: r)
-    assert decision.retry == (attempt <= policy.max_retries)
+    fixed = policy.rate_limit_wait if status == 429 else None
+    above_cap = fixed is not None and fixed > policy.retry_after_cap
+    assert decision.retry == (attempt <= policy.max_retries and not above_cap)
     if not decision.retry:
         assert decision.delay == 0.0
-    elif status == 429 and policy.rate_limit_wait is not None:
+    elif fixed is not None:
         # a 429 that gives no hint waits the fixed rate-limit wait, not a backoff
-        assert decision.delay == policy.rate_limit_wait
+        assert decision.delay == fixed
     else:
         assert 0.0 <= decision.delay <= policy.max_wait
 
@@ -164,7 +166,9 @@ def test_a_retry_loop_never_exceeds_max_retries(
     while decide(policy, attempt=retries + 1, method=method, status=status, rand=lambda: r).retry:
         retries += 1
         assert retries <= policy.max_retries
-    assert retries == policy.max_retries  # a retryable status is retried exactly that often
+    refused = status == 429 and (policy.rate_limit_wait or 0.0) > policy.retry_after_cap
+    # a retryable status is retried exactly that often (unless its wait is above the cap)
+    assert retries == (0 if refused else policy.max_retries)
 
 
 @given(
@@ -263,6 +267,8 @@ def test_a_429_without_retry_after_waits_the_rate_limit_wait() -> None:
         RetryPolicy(rate_limit_wait=None), attempt=1, method="GET", status=429, rand=lambda: 0.5
     )
     assert backoff.retry and backoff.delay == 0.25  # half of min_wait 0.5: the jittered backoff
+    capped = decide(RetryPolicy(rate_limit_wait=200.0), attempt=1, method="GET", status=429)
+    assert not capped.retry and "above the cap" in capped.reason  # as a stated Retry-After
     # a 503 without Retry-After still backs off
     assert (
         decide(RetryPolicy(), attempt=1, method="GET", status=503, rand=lambda: 0.5).delay == 0.25

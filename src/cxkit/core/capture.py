@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextvars
 import inspect
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, overload
 
 from cxkit.core.http import APIResponse
 from cxkit.errors import UsageError
 
-__all__ = ["ResponseRecorder"]
+__all__ = ["CapturesResponses", "ResponseRecorder"]
+
+T = TypeVar("T")
 
 
 class ResponseRecorder:
@@ -55,3 +58,32 @@ class ResponseRecorder:
         if not holder:
             raise UsageError("with_response(): the call made no HTTP request")
         return data, holder[-1]
+
+
+class CapturesResponses:
+    """Mixin of the vendor clients: ``last_response`` and ``with_response()`` over the
+    client's ``_responses`` recorder (which the client feeds with every answer)."""
+
+    __slots__ = ()
+    _responses: ResponseRecorder
+
+    @property
+    def last_response(self) -> APIResponse | None:
+        """The answer to the latest call made through this client (any task): the raw body
+        of a typed call, fields the models do not know included."""
+        return self._responses.last
+
+    @overload
+    async def with_response(self, call: Awaitable[T], /) -> tuple[T, APIResponse]: ...
+
+    @overload
+    async def with_response(
+        self, call: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any
+    ) -> tuple[T, APIResponse]: ...
+
+    async def with_response(self, call: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        """Run one call and return ``(data, APIResponse)``:
+        ``users, resp = await client.with_response(client.users.list())`` (or pass the method
+        and its arguments). Safe under concurrency: the response is the one of *this* call
+        (its last answer, when it makes several)."""
+        return await self._responses.with_response(call, *args, **kwargs)

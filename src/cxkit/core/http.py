@@ -174,11 +174,14 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
 
 
 def _reset_wait(headers: Mapping[str, str], names: tuple[str, ...]) -> float | None:
-    """Seconds until the rate limit resets, from the first of ``names`` that parses."""
+    """Seconds until the rate limit resets, from the first of ``names`` that parses; None
+    when it says "now" or a moment already past (clock skew, a rounded-down reset): a 429
+    retried at once would only spend the exhausted window again, so the policy's
+    ``rate_limit_wait`` applies instead."""
     for name in names:
         wait = parse_rate_limit_reset(headers.get(name))
         if wait is not None:
-            return wait
+            return wait if wait > 0 else None
     return None
 
 

@@ -231,9 +231,15 @@ def decide(
             )
         decision = RetryDecision(True, max(0.0, retry_after), f"status {status}: Retry-After")
     elif status == 429 and policy.rate_limit_wait is not None:
-        decision = RetryDecision(
-            True, policy.rate_limit_wait, f"status {status}: no Retry-After, default wait"
-        )
+        wait = policy.rate_limit_wait
+        if wait > policy.retry_after_cap:  # the same rule as for a stated Retry-After
+            return RetryDecision(
+                False,
+                0.0,
+                f"status {status}: the default wait {wait:g}s is above the cap "
+                f"of {policy.retry_after_cap:g}s",
+            )
+        decision = RetryDecision(True, wait, f"status {status}: no Retry-After, default wait")
     else:
         delay = backoff_delay(
             attempt, min_wait=policy.min_wait, max_wait=policy.max_wait, rand=rand

@@ -62,7 +62,7 @@ from cxkit.config import (
     Secret,
     Timeouts,
 )
-from cxkit.core.capture import ResponseRecorder
+from cxkit.core.capture import CapturesResponses, ResponseRecorder
 from cxkit.core.http import APIResponse, HTTPClient
 from cxkit.core.session import ConnectTarget
 from cxkit.errors import (
@@ -169,7 +169,7 @@ class _RoleState:
         self.driver: asyncio.Task[Any] | None = None
 
 
-class Five9Client:
+class Five9Client(CapturesResponses):
     """Async Five9 VCC client (agent + supervisor REST, both WebSockets, cloud APIs).
 
     Args:
@@ -664,9 +664,7 @@ class Five9Client:
         if self._login is None:
             return
         try:
-            await self.http.request(
-                "POST", f"{self.login_root}/auth/logout", headers=self._auth_headers()
-            )
+            await self._send("POST", f"{self.login_root}/auth/logout", headers=self._auth_headers())
         finally:
             self._forget_login()
             await self._store_delete()
@@ -745,7 +743,7 @@ class Five9Client:
         stable_base: str | None = None
         for _ in range(3 if self.relogin_on_data_center else 1):
             try:
-                response = await self.http.request(
+                response = await self._send(
                     "POST", login_url, json=body, headers=headers, retry=_NO_STATUS_RETRY
                 )
             except UnauthorizedError as exc:
@@ -780,9 +778,7 @@ class Five9Client:
                 cookies = await cookies
             if cookies:
                 self.http.cookies.update_cookies(dict(cookies), response_url=URL(self.login_base))
-            response = await self.http.request(
-                "GET", url, raise_for_status=False, retry=_NO_STATUS_RETRY
-            )
+            response = await self._send("GET", url, raise_for_status=False, retry=_NO_STATUS_RETRY)
             polls += 1
             if response.ok and parse_error_body(response.body) is None:
                 login = self._parse_login(response)
@@ -1096,19 +1092,6 @@ class Five9Client:
             return path
         return f"{_ROLE_ROOT[role]}/{path.lstrip('/')}"
 
-    @property
-    def last_response(self) -> APIResponse | None:
-        """The answer to the latest REST call made through this client (any task): the raw
-        body of a typed call, fields the models do not know included."""
-        return self._responses.last
-
-    async def with_response(self, call: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        """Run one call and return ``(data, APIResponse)``:
-        ``users, resp = await client.with_response(client.supervisor.users())`` (or pass the
-        method and its arguments). Safe under concurrency: the response is the one of *this*
-        call (its last REST answer, when it makes several)."""
-        return await self._responses.with_response(call, *args, **kwargs)
-
     async def request(
         self,
         method: str,
@@ -1156,6 +1139,13 @@ class Five9Client:
             role, method, url, params=params, json=json, headers=headers, working=working
         )
 
+    async def _send(self, method: str, url: str, **kwargs: Any) -> APIResponse:
+        """Every REST request of this client goes through here, so ``last_response`` and
+        ``with_response`` see logins, metadata and cloud calls too."""
+        response = await self.http.request(method, url, **kwargs)
+        self._responses.record(response)
+        return response
+
     async def _raw(
         self,
         role: Role,
@@ -1174,13 +1164,11 @@ class Five9Client:
             kwargs: dict[str, Any] = {"params": params, "headers": send}
             if json is not None:
                 kwargs["json"] = json
-            return await self.http.request(method, url, **kwargs)
+            return await self._send(method, url, **kwargs)
 
-        response = await self._recover(
+        return await self._recover(
             role, method, path, attempt, headers=headers, working=working, propagation=propagation
         )
-        self._responses.record(response)
-        return response
 
     async def _recover(
         self,
@@ -1342,7 +1330,7 @@ class Five9Client:
     async def metadata(self) -> LoginResponse:
         """``GET auth/metadata`` on the login host (the same shape as the login response)."""
         await self._ensure_login()
-        response = await self.http.request(
+        response = await self._send(
             "GET", f"{self.login_base}{self.login_root}/auth/metadata", headers=self._auth_headers()
         )
         return self._parse_login(response)

@@ -115,7 +115,7 @@ class CloudAPI:
         for attempt in (1, 2):
             header = {"Authorization": f"Bearer {token.access_token.reveal()}"}
             try:
-                return await self._client.http.request(method, url, headers=header, **kwargs)
+                return await self._client._send(method, url, headers=header, **kwargs)
             except UnauthorizedError:
                 if attempt == 2:
                     raise

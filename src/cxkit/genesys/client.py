@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from cxkit import __version__
 from cxkit.config import DEFAULTS, LoggingConfig, ProxyConfig, RetryPolicy, Secret, Timeouts
-from cxkit.core.capture import ResponseRecorder
+from cxkit.core.capture import CapturesResponses, ResponseRecorder
 from cxkit.core.http import APIResponse, HTTPClient, RetryEvent, VendorProfile
 from cxkit.errors import ConfigError
 from cxkit.genesys.api.analytics import AnalyticsAPI
@@ -123,7 +123,7 @@ def _genesys_retry(policy: RetryPolicy, *, retry_500: bool) -> RetryPolicy:
     return policy.replace(retry_statuses=frozenset(statuses))
 
 
-class GenesysClient:
+class GenesysClient(CapturesResponses):
     """Async client of one Genesys Cloud org. See the module docstring.
 
     Args:
@@ -554,26 +554,6 @@ class GenesysClient:
         if not response.content:
             return None
         return response.decode(type_)
-
-    @overload
-    async def with_response(self, call: Awaitable[T], /) -> tuple[T, APIResponse]: ...
-
-    @overload
-    async def with_response(
-        self, call: Callable[..., Awaitable[T]], /, *args: Any, **kwargs: Any
-    ) -> tuple[T, APIResponse]: ...
-
-    async def with_response(self, call: Any, /, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        """Run one call and return ``(data, APIResponse)``:
-        ``user, resp = await gc.with_response(gc.users.get(uid))`` (or pass the method and
-        its arguments). Safe under concurrency: the response is the one of *this* call (the
-        last one, when the call makes several)."""
-        return await self._responses.with_response(call, *args, **kwargs)
-
-    @property
-    def last_response(self) -> APIResponse | None:
-        """The answer to the latest call made through this client (any task)."""
-        return self._responses.last
 
     # ----------------------------------------------------------------- resources
 

@@ -462,8 +462,16 @@ class Normalizer:
                 if value is not None:
                     figures["longest_wait_seconds"] = value / 1000.0
         if per_user:
-            # zero counts are left out of an observation: seen members, none logged in = 0
-            figures.setdefault("agents_logged_in", 0)
+            # A qualifier with a zero count is left out of an observation: once the members
+            # were counted at all, an absent figure is 0, not unknown (a board that keeps
+            # the last known value would otherwise show the last Away agent forever).
+            for name in (
+                "agents_logged_in",
+                "agents_ready",
+                "agents_on_interaction",
+                "agents_not_ready",
+            ):
+                figures.setdefault(name, 0)
         elif active is not None:
             figures["agents_logged_in"] = int(active)
         return QueueStatisticsUpdated(

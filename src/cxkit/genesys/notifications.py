@@ -60,10 +60,10 @@ from cxkit.config import ReconnectPolicy
 from cxkit.core.stream import EventStream
 from cxkit.errors import (
     APIStatusError,
+    CxkitError,
     NotFoundError,
     StreamError,
     SubscriptionError,
-    TransportError,
     UsageError,
 )
 from cxkit.events import BaseEvent, StreamGap, StreamState, StreamStateChanged, utcnow
@@ -1393,7 +1393,7 @@ class NotificationHub:
         (the hub only knows its own). Never fails the subscription."""
         try:
             listing = await self._client.notifications.channels(include="oauthclient")
-        except (APIStatusError, TransportError) as exc:
+        except CxkitError as exc:  # advisory only: any failure (status, auth, an odd body)
             log.debug("%s: could not count the app's other channels: %s", self.name, exc)
             return
         mine = {slot.channel.id for slot in self._slots}

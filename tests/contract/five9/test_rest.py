@@ -272,6 +272,11 @@ async def test_each_call_gets_its_own_response_and_the_raw_body(emu: Emulator) -
     await sup.users()
     assert client.last_response is not None
     assert client.last_response.url.endswith("/users")
+    # calls outside the role namespaces are seen too (metadata, login)
+    metadata, metadata_response = await client.with_response(client.metadata())
+    assert metadata_response.url.endswith("/auth/metadata")
+    raw_dcs = metadata_response.json()["metadata"]["dataCenters"]
+    assert [dc["name"] for dc in raw_dcs] == [dc.name for dc in metadata.metadata.data_centers]
     with pytest.raises(Exception, match="made no HTTP request"):
 
         async def nothing() -> None:

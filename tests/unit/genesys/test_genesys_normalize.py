@@ -136,7 +136,10 @@ def test_a_queue_whose_members_are_all_offline_has_none_logged_in() -> None:
     body = {"group": {"queueId": QID}, "data": [{"interval": "x", "metrics": metrics}]}
     (stats,) = Normalizer().normalize(frame(f"v2.analytics.queues.{QID}.observations", body))
     assert isinstance(stats, QueueStatisticsUpdated)
-    assert (stats.agents_logged_in, stats.agents_not_ready) == (0, None)
+    # absent qualifiers are zero, not unknown: a board keeping the last known figures must
+    # not go on showing the last Away agent
+    figures = (stats.agents_logged_in, stats.agents_not_ready, stats.agents_ready)
+    assert figures == (0, 0, 0) and stats.agents_on_interaction == 0
 
 
 def test_without_per_user_metrics_joined_members_stand_in_for_logged_in() -> None:
