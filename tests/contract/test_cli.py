@@ -36,6 +36,13 @@ def test_help_lists_the_commands() -> None:
     assert "emulator" in result.output and "demo" in result.output
 
 
+def test_help_texts_keep_their_square_brackets() -> None:
+    # rich reads "[five9]" as a markup tag and drops it unless escaped
+    result = CliRunner().invoke(app, ["five9", "call", "--help"])
+    assert result.exit_code == 0
+    assert "with [five9] /" in result.output and "[genesys] sections" in result.output
+
+
 def test_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0

@@ -40,7 +40,7 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="Config file (INI or JSON) with [five9] / [genesys] sections "
+        help="Config file (INI or JSON) with \\[five9] / \\[genesys] sections "
         "(else CXKIT_CONFIG_FILE, else ~/.config/cxkit/config.ini when present).",
         dir_okay=False,
         show_default=False,
