@@ -189,8 +189,10 @@ async def complete_five9(creds: Five9Credentials, *, interactive: bool) -> Five9
     :class:`cxkit.errors.UsageError` naming every way to give what is still missing."""
     from cxkit.errors import UsageError
 
+    not_emulator = ""
     if creds.username is None and creds.password is None and creds.base_url:
         info = await probe_emulator(creds.base_url)
+        not_emulator = _not_an_emulator(creds.base_url, info)
         five9 = (info or {}).get("vendors", {}).get("five9")
         if isinstance(five9, dict) and isinstance(five9.get("tenant"), dict):
             five9 = five9["tenant"]
@@ -205,7 +207,7 @@ async def complete_five9(creds: Five9Credentials, *, interactive: bool) -> Five9
     if creds.username is None:
         raise UsageError(
             "no Five9 user name: pass --username, set FIVE9_USERNAME, or put username in the "
-            "[five9] section of the config file"
+            "[five9] section of the config file" + not_emulator
         )
     if creds.password is None and interactive:
         import typer
@@ -253,8 +255,10 @@ async def complete_genesys(creds: GenesysCredentials, *, interactive: bool) -> G
     """Like :func:`complete_five9`, for the OAuth client-credentials grant."""
     from cxkit.errors import UsageError
 
+    not_emulator = ""
     if creds.client_id is None and creds.client_secret is None and creds.base_url:
         info = await probe_emulator(creds.base_url)
+        not_emulator = _not_an_emulator(creds.base_url, info)
         genesys = (info or {}).get("vendors", {}).get("genesys")
         if isinstance(genesys, dict) and isinstance(genesys.get("tenant"), dict):
             genesys = genesys["tenant"]
@@ -269,7 +273,7 @@ async def complete_genesys(creds: GenesysCredentials, *, interactive: bool) -> G
     if creds.client_id is None:
         raise UsageError(
             "no Genesys OAuth client id: pass --client-id, set GENESYS_CLIENT_ID, or put "
-            "client_id in the [genesys] section of the config file"
+            "client_id in the [genesys] section of the config file" + not_emulator
         )
     if creds.client_secret is None and interactive:
         import typer
@@ -285,6 +289,17 @@ async def complete_genesys(creds: GenesysCredentials, *, interactive: bool) -> G
 
 
 # --------------------------------------------------------------------------- emulator
+
+
+def _not_an_emulator(base_url: str, info: dict[str, Any] | None) -> str:
+    """The end of a missing-credentials message when ``--base-url`` was tried as an
+    emulator (so a stopped emulator is not mistaken for a missing flag)."""
+    if info is not None:
+        return ""
+    return (
+        f" ({base_url} did not answer as a cxkit emulator, so no demo credentials could be "
+        "taken from it: is it running?)"
+    )
 
 
 async def probe_emulator(base_url: str, *, timeout: float = 3.0) -> dict[str, Any] | None:

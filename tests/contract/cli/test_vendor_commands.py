@@ -8,8 +8,10 @@ URL (``/_emulator/info``) or given explicitly through the environment.
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from cxkit.cli.main import app
@@ -129,6 +131,16 @@ def test_missing_credentials_is_a_usage_error(clean_env: dict[str, str]) -> None
     result = invoke("genesys", "login", "--json")
     assert result.exit_code == 2
     assert "GENESYS_CLIENT_ID" in result.stderr
+    assert "did not answer as a cxkit emulator" not in result.stderr  # no --base-url given
+
+
+def test_a_base_url_that_is_no_emulator_is_named_in_the_error(
+    clean_env: dict[str, str], refused_url: str
+) -> None:
+    for vendor in ("five9", "genesys"):
+        result = invoke(vendor, "login", "--base-url", refused_url, "--json")
+        assert result.exit_code == 2
+        assert f"{refused_url} did not answer as a cxkit emulator" in result.stderr
 
 
 def test_config_file_sections(emulator_url: str, clean_env: dict[str, str], tmp_path: Path) -> None:
@@ -189,3 +201,12 @@ def test_genesys_login_whoami_call_request(emulator_url: str, clean_env: dict[st
     )  # fmt: skip
     assert bad.exit_code == 2
     assert "page_size" in bad.stderr
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A loopback URL nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
