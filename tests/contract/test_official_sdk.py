@@ -75,7 +75,9 @@ def drive_sdk(sdk: Any, base_url: str) -> dict[str, Any]:
     presence = sdk.PresenceApi(client)
 
     users = users_api.get_users(page_size=5, expand=["presence", "routingStatus"])
-    user = users_api.get_user(USER.user_id)
+    user = users_api.get_user(
+        USER.user_id, expand=["groups", "authorization", "lasttokenissued", "dateLastLogin"]
+    )
     queues = routing.get_routing_queues(page_size=2, sort_order="asc")
     members = routing.get_routing_queue_members(queues.entities[0].id, page_size=10)
     definitions = presence.get_presence_definitions()
@@ -198,6 +200,7 @@ async def test_official_sdk_token_users_queues_and_channels(sdk: Any, emu: Emula
     assert first.presence.presence_definition.system_presence == "Available"
     assert first.routing_status.status == "OFF_QUEUE"
     assert got["user"].email == USER.email
+    assert got["user"].groups == [] and got["user"].authorization.roles == []
     assert got["queues"].total == 3 and len(got["queues"].entities) == 2
     assert got["queues"].entities[0].date_created.year == 2023
     assert got["members"].entities and got["members"].entities[0].joined is True

@@ -109,6 +109,21 @@ async def test_user_expand_and_id_filter(gc: Genesys) -> None:
     assert (status, err["code"]) == (404, "not.found")
 
 
+async def test_users_by_jabber_id_and_the_login_expands(gc: Genesys) -> None:
+    one = await gc.ok("GET", f"/users/{USER.user_id}")
+    jabber = one["chat"]["jabberId"]
+    listing = await gc.ok("GET", "/users", params={"jabberId": jabber.upper()})
+    assert [u["id"] for u in listing["entities"]] == [USER.user_id]
+    expand = {"expand": "dateLastLogin,lasttokenissued,groups,authorization"}
+    before = await gc.ok("GET", f"/users/{USER.user_id}", params=expand)
+    assert "dateLastLogin" not in before and "lastTokenIssued" not in before  # never logged in
+    assert before["groups"] == [] and set(before["authorization"]) >= {"roles", "permissions"}
+    await gc.user_login()  # the demo user logs in: a token is issued to them
+    after = await gc.ok("GET", f"/users/{USER.user_id}", params=expand)
+    assert after["dateLastLogin"] == after["lastTokenIssued"]["dateIssued"]
+    assert after["dateLastLogin"].endswith("Z")
+
+
 async def test_users_me_with_a_user_token(gc: Genesys) -> None:
     await gc.user_login()
     me = await gc.ok("GET", "/users/me", params={"expand": "organization,presenceDefinitions"})

@@ -16,6 +16,7 @@ from cxkit.emulator.genesys.timefmt import iso
 __all__ = [
     "conversation",
     "division",
+    "jabber_id",
     "org_presence_definition",
     "out_of_office",
     "presence_ref",
@@ -100,14 +101,23 @@ def routing_status(u: User) -> dict[str, Any]:
     return {"userId": u.id, "status": u.routing_status, "startTime": iso(u.routing_started)}
 
 
-def user(state: OrgState, u: User, expand: Iterable[str] = ()) -> dict[str, Any]:
-    """User, with the ``expand`` sections asked for (presence, routingStatus, ...)."""
+def jabber_id(u: User) -> str:
+    """The user's chat (XMPP) id, as ``chat.jabberId`` shows it."""
+    return f"{u.id}@cxkit.orgspan.com"
+
+
+def user(
+    state: OrgState, u: User, expand: Iterable[str] = (), *, last_login: float | None = None
+) -> dict[str, Any]:
+    """User, with the ``expand`` sections asked for (presence, routingStatus, ...);
+    ``last_login`` is when a token was last issued to the user (``dateLastLogin``,
+    ``lasttokenissued``; left out when never)."""
     wanted = {e.lower() for e in expand}
     body: dict[str, Any] = {
         "id": u.id,
         "name": u.name,
         "division": division(state),
-        "chat": {"jabberId": f"{u.id}@cxkit.orgspan.com"},
+        "chat": {"jabberId": jabber_id(u)},
         "department": u.department,
         "email": u.email,
         "primaryContactInfo": [{"address": u.email, "mediaType": "EMAIL", "type": "PRIMARY"}],
@@ -134,6 +144,17 @@ def user(state: OrgState, u: User, expand: Iterable[str] = ()) -> dict[str, Any]
         }
     if "outofoffice" in wanted:
         body["outOfOffice"] = out_of_office(u)
+    if last_login is not None and "datelastlogin" in wanted:
+        body["dateLastLogin"] = iso(last_login)
+    if last_login is not None and "lasttokenissued" in wanted:
+        body["lastTokenIssued"] = {"dateIssued": iso(last_login)}
+    if "groups" in wanted:
+        body["groups"] = []  # the emulated org has no groups
+    if "authorization" in wanted or "authorization.unusedroles" in wanted:
+        # roles are not modelled: the shape, empty
+        body["authorization"] = {"roles": [], "permissions": [], "permissionPolicies": []}
+        if "authorization.unusedroles" in wanted:
+            body["authorization"]["unusedRoles"] = []
     if "station" in wanted:
         stations: dict[str, Any] = {}
         if u.station_id is not None:

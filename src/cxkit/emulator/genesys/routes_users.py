@@ -76,12 +76,15 @@ class UserRoutes:
             )
 
     def _render(self, user: User, request: web.Request) -> dict[str, Any]:
-        return _clean(render.user(self.rt.state, user, query_list(request, "expand")))
+        expand = query_list(request, "expand")
+        last_login = self.rt.tokens.last_issued_to(user.id)
+        return _clean(render.user(self.rt.state, user, expand, last_login=last_login))
 
     # ------------------------------------------------------------------ users
 
     async def list_users(self, request: web.Request) -> web.Response:
-        """``GET /api/v2/users`` (pageSize, pageNumber, id, sortOrder, expand, state)."""
+        """``GET /api/v2/users`` (pageSize, pageNumber, id, jabberId, sortOrder, expand,
+        state)."""
         page = read_page(request)
         wanted_state = request.query.get("state", "active").lower()
         if wanted_state not in ("active", "inactive", "deleted", "any"):
@@ -90,10 +93,13 @@ class UserRoutes:
         if order not in _SORT:
             raise invalid_value("sortOrder", order, "ascending, descending")
         ids = set(query_list(request, "id"))
+        jabber_ids = {j.lower() for j in query_list(request, "jabberId")}
         users = [
             u
             for u in self.rt.state.users.values()
-            if (wanted_state in ("any", u.state)) and (not ids or u.id in ids)
+            if (wanted_state in ("any", u.state))
+            and (not ids or u.id in ids)
+            and (not jabber_ids or render.jabber_id(u).lower() in jabber_ids)
         ]
         users.sort(key=lambda u: u.name.lower(), reverse=_SORT[order])
         draw = lambda u: self._render(u, request)  # noqa: E731

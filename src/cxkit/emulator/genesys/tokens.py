@@ -75,6 +75,7 @@ class TokenStore:
         self._refresh: dict[str, TokenRecord] = {}
         self._codes: dict[str, AuthCode] = {}
         self._revoke_observers: list[Callable[[TokenRecord], None]] = []
+        self._last_issued: dict[str, float] = {}  # user id -> latest token issued to them
 
     def on_revoke(self, observer: Callable[[TokenRecord], None]) -> None:
         """Call ``observer`` with every token revoked from now on."""
@@ -85,6 +86,7 @@ class TokenStore:
         self._tokens.clear()
         self._refresh.clear()
         self._codes.clear()
+        self._last_issued.clear()
 
     # ------------------------------------------------------------------ tokens
 
@@ -112,7 +114,13 @@ class TokenStore:
         self._tokens[record.value] = record
         if record.refresh_token:
             self._refresh[record.refresh_token] = record
+        if user_id is not None:
+            self._last_issued[user_id] = now
         return record
+
+    def last_issued_to(self, user_id: str) -> float | None:
+        """When the latest token was issued to ``user_id`` (a login), None if never."""
+        return self._last_issued.get(user_id)
 
     def check(self, value: str) -> TokenRecord:
         """The live record of a bearer token, or TokenProblem."""
