@@ -3,14 +3,20 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cxkit-installed
+# the demo needs the package alone; the dev stamp (tests) implies it
+DEMO_STAMP := $(VENV)/.cxkit-runtime-installed
 
 .PHONY: demo test lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml scripts/bootstrap.sh
 	@bash scripts/bootstrap.sh $(VENV)
-	@touch $(STAMP)
+	@touch $(STAMP) $(DEMO_STAMP)
 
-demo: $(STAMP)
+$(DEMO_STAMP): pyproject.toml scripts/bootstrap.sh
+	@bash scripts/bootstrap.sh $(VENV) runtime
+	@touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/cxkit demo
 
 test: $(STAMP) lint typecheck pytest
