@@ -459,8 +459,8 @@ class Normalizer:
                     add("agents_logged_in", count)
             elif name == "oLongestWaiting":
                 value = _stat(stats, "calculatedMetricValue", "max")
-                if value is not None:
-                    figures["longest_wait_seconds"] = value / 1000.0
+                # reported without a value: nothing waits (0, not "unknown")
+                figures["longest_wait_seconds"] = 0.0 if value is None else value / 1000.0
         if per_user:
             # A qualifier with a zero count is left out of an observation: once the members
             # were counted at all, an absent figure is 0, not unknown (a board that keeps

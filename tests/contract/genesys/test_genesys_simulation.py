@@ -30,7 +30,7 @@ from cxkit.events import AgentState, AgentStateChanged, QueueStatisticsUpdated
 from cxkit.genesys import topics
 from cxkit.genesys.client import GenesysClient
 from cxkit.genesys.events import ObservationBody, TopicEvent
-from cxkit.genesys.normalize import Normalizer, agent_state
+from cxkit.genesys.normalize import Normalizer, agent_state, queue_query
 from cxkit.genesys.notifications import NotificationHub
 from cxkit.sim import CenterSpec, SimConfig
 
@@ -341,6 +341,28 @@ async def test_the_observations_query_answers_the_truth(
         got = await observations(client, list(members))
         assert got == expected_observations(truth, members, presence)
     assert any(q["calls_waiting"] for q in truth["queues"]) or truth["center"]["abandoned"]
+
+
+async def test_the_unified_queue_figures_include_the_longest_wait(
+    client: GenesysClient, core: Core
+) -> None:
+    # The wallboard's starting point: the normalizer's own query, normalized.
+    for _ in range(40):
+        await core.advance(30)
+        truth = await core.truth()
+        if any(q["calls_waiting"] for q in truth["queues"]):
+            break
+    queues = {q["genesys_id"]: q for q in truth["queues"]}
+    answer = await client.analytics.queue_observations(queue_query(queues))
+    stats = [
+        e for e in Normalizer().queue_observations(answer) if isinstance(e, QueueStatisticsUpdated)
+    ]
+    assert {e.queue_id for e in stats} == set(queues)
+    for event in stats:
+        want = queues[event.queue_id]
+        assert event.calls_waiting == want["calls_waiting"]
+        assert event.longest_wait_seconds == pytest.approx(want["longest_wait"], abs=0.001)
+    assert any(e.longest_wait_seconds for e in stats)
 
 
 async def user_topic_events(

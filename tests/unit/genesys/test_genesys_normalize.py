@@ -215,3 +215,14 @@ def test_every_event_of_a_hub_can_be_normalized() -> None:
     problem = decode_frame("{not json")
     assert not isinstance(problem, BaseEvent)
     assert normalizer.normalize(problem) == []  # a channel problem maps to nothing
+
+
+def test_a_longest_wait_reported_without_a_value_means_nothing_waits() -> None:
+    metrics = [
+        {"metric": "oWaiting", "stats": {"count": 0}},
+        {"metric": "oLongestWaiting", "stats": {"count": 0}},
+    ]
+    body = {"group": {"queueId": QID}, "data": [{"interval": "x", "metrics": metrics}]}
+    (stats,) = Normalizer().normalize(frame(f"v2.analytics.queues.{QID}.observations", body))
+    assert isinstance(stats, QueueStatisticsUpdated)
+    assert (stats.calls_waiting, stats.longest_wait_seconds) == (0, 0.0)

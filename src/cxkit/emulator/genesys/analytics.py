@@ -29,6 +29,7 @@ __all__ = [
 DEFAULT_OBSERVATION_METRICS: Final = (
     "oWaiting", "oInteracting", "oAlerting", "oOnQueueUsers", "oOffQueueUsers",
     "oMemberUsers", "oActiveUsers", "oUserPresences", "oUserRoutingStatuses",
+    "oLongestWaiting",
 )  # fmt: skip
 
 
