@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cxkit.emulator.server import EmulatorServer
     from cxkit.wallboard import Wallboard
-    from cxkit.wallboard.model import WallboardModel
+    from cxkit.wallboard.model import QueueFigures, WallboardModel
 
 __all__ = ["DemoOptions", "board_summary", "run_demo"]
 
@@ -71,21 +71,29 @@ def board_summary(model: WallboardModel) -> dict[str, Any]:
                 "handled": totals["handled"],
                 "abandoned": totals["abandoned"],
                 "agents": {str(state): count for state, count in source.agent_counts().items()},
-                "queues": [
-                    {
-                        "id": q.queue_id,
-                        "name": q.label,
-                        "calls_waiting": q.calls_waiting,
-                        "agents_ready": q.agents_ready,
-                        "agents_on_interaction": q.agents_on_interaction,
-                        "agents_not_ready": q.agents_not_ready,
-                    }
-                    for q in source.sorted_queues()
-                ],
+                "queues": [_queue_summary(q, now) for q in source.sorted_queues()],
             }
         )
     stamp = dt.datetime.fromtimestamp(now, dt.UTC).isoformat()
     return {"type": "board", "time": stamp, "sources": sources}
+
+
+def _queue_summary(queue: QueueFigures, now: float) -> dict[str, Any]:
+    """One queue's row of the ``--json`` board document."""
+    longest = queue.longest_wait(now)
+    level = queue.service_level
+    return {
+        "id": queue.queue_id,
+        "name": queue.label,
+        "calls_waiting": queue.calls_waiting,
+        "longest_wait": None if longest is None else round(longest, 1),
+        "service_level": None if level is None else round(level, 4),
+        "agents_logged_in": queue.agents_logged_in,
+        "agents_ready": queue.agents_ready,
+        "agents_on_interaction": queue.agents_on_interaction,
+        "agents_after_work": queue.agents_after_work,
+        "agents_not_ready": queue.agents_not_ready,
+    }
 
 
 def _line(document: dict[str, Any]) -> None:

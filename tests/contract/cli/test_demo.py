@@ -71,6 +71,9 @@ async def test_demo_json_shows_live_numbers_then_exits_cleanly(
     demo_queues = {q.name for q in CenterSpec.demo().queues}
     for source in by_vendor.values():
         assert {q["name"] for q in source["queues"]} == demo_queues
+        for queue in source["queues"]:  # every per-queue figure of the board is there
+            assert {"longest_wait", "service_level", "agents_logged_in"} <= set(queue)
+            assert queue["agents_logged_in"] is not None
     five9 = by_vendor["five9"]
     assert sum(five9["agents"].values()) == CenterSpec.demo().agent_count
     working = five9["agents"]["ready"] + five9["agents"]["on_interaction"]
