@@ -5,13 +5,18 @@ a JSON-lines file, at least once, spooling to disk while the destination is down
 
     $ cxkit bridge --from emulator --to redis://127.0.0.1:6379/0
     $ FIVE9_USERNAME=... FIVE9_PASSWORD=... cxkit bridge --from five9 --to nats://127.0.0.1:4222
-    $ cxkit bridge --from genesys --to https://hooks.example.com/cx --webhook-secret-env ...
+    $ CXKIT_WEBHOOK_SECRET=... cxkit bridge --from genesys --to https://hooks.example.com/cx
     $ cxkit bridge --from emulator --to events.jsonl --kinds 'agent.*' --max-events 100
 
 Several processes can split the work: ``--tenant`` (repeatable) and ``--kinds`` (globs) pick
 the events each one carries; give each its own ``--spool`` directory (the default one is
 derived from the source, destination and filters, so differently filtered processes never
-share it). Credentials come from flags or the environment and are never printed.
+share it). Vendor credentials come as for every other command (user names and URLs from
+flags, secrets from ``--five9-password-stdin`` / ``--genesys-client-secret-stdin``, the
+environment or the ``--config`` file); broker and webhook secrets from the URL or the
+environment (``CXKIT_BRIDGE_PASSWORD``, ``CXKIT_BRIDGE_TOKEN``, ``CXKIT_WEBHOOK_SECRET``). No
+option takes a secret as its value (``ps`` and the shell history would show it), and none is
+ever printed.
 This module joins the clients, the emulator and :mod:`cxkit.bridge` (nothing else does).
 """
 
@@ -30,9 +35,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from cxkit.cli.credentials import Five9Flags, GenesysFlags
+from cxkit.cli.options import ConfigOption
+
 if TYPE_CHECKING:
     from cxkit.bridge.pipeline import Bridge
     from cxkit.bridge.sinks.factory import SinkOptions
+    from cxkit.cli.credentials import Five9Credentials, GenesysCredentials
     from cxkit.events import BaseEvent
 
 __all__ = ["BridgeCommand", "bridge", "default_spool_dir", "run_bridge"]
@@ -145,8 +154,9 @@ async def _open_source(cmd: BridgeCommand) -> AsyncIterator[AsyncIterator[BaseEv
 
             if not five9_user or not five9_password:
                 raise ConfigError(
-                    "--from five9 needs --five9-username and --five9-password "
-                    "(or FIVE9_USERNAME / FIVE9_PASSWORD)"
+                    "--from five9 needs a user name and a password: --five9-username (or "
+                    "FIVE9_USERNAME) and --five9-password-stdin (or FIVE9_PASSWORD), or the "
+                    "[five9] section of the --config file"
                 )
             client = await stack.enter_async_context(
                 Five9Client(five9_user, five9_password, region=cmd.five9_region, base_url=five9_url)
@@ -157,8 +167,9 @@ async def _open_source(cmd: BridgeCommand) -> AsyncIterator[AsyncIterator[BaseEv
 
             if not genesys_id or not genesys_secret:
                 raise ConfigError(
-                    "--from genesys needs --genesys-client-id and --genesys-client-secret "
-                    "(or GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET)"
+                    "--from genesys needs --genesys-client-id (or GENESYS_CLIENT_ID) and a "
+                    "secret: --genesys-client-secret-stdin (or GENESYS_CLIENT_SECRET), or the "
+                    "[genesys] section of the --config file"
                 )
             gclient = GenesysClient(
                 region=cmd.genesys_region,
@@ -318,6 +329,26 @@ def _save_unsaved(
     return path, len(unsaved)
 
 
+def _vendor_credentials(
+    source: str, five9: Five9Flags, genesys: GenesysFlags
+) -> tuple[Five9Credentials, GenesysCredentials]:
+    """Both vendors' settings from flags, environment and config file; stdin and the file are
+    read for the source in use only (``""`` for none: the emulator brings its own)."""
+    from cxkit.cli.credentials import (
+        Five9Credentials,
+        GenesysCredentials,
+        five9_credentials,
+        genesys_credentials,
+    )
+
+    empty9 = Five9Credentials(None, None, five9.region, five9.base_url)
+    emptyg = GenesysCredentials(None, None, genesys.region, genesys.base_url)
+    return (
+        five9_credentials(five9) if source == "five9" else empty9,
+        genesys_credentials(genesys) if source == "genesys" else emptyg,
+    )
+
+
 def bridge(
     *,
     source: str = typer.Option(
@@ -365,15 +396,6 @@ def bridge(
     no_create_stream: bool = typer.Option(
         False, "--no-create-stream", help="Do not create the JetStream stream when missing."
     ),
-    password: str | None = typer.Option(
-        None, "--password", envvar="CXKIT_BRIDGE_PASSWORD", help="Broker password."
-    ),
-    token: str | None = typer.Option(
-        None, "--token", envvar="CXKIT_BRIDGE_TOKEN", help="NATS token."
-    ),
-    webhook_secret: str | None = typer.Option(
-        None, "--webhook-secret", envvar="CXKIT_WEBHOOK_SECRET", help="HMAC secret of webhooks."
-    ),
     jsonl_fsync: str = typer.Option(
         "interval", "--jsonl-fsync", help="JSON-lines fsync: batch, interval or never."
     ),
@@ -382,21 +404,26 @@ def bridge(
     ),
     rotate_keep: int | None = typer.Option(None, "--rotate-keep", min=1, help="Rotated kept."),
     five9_username: str | None = typer.Option(
-        None, "--five9-username", envvar="FIVE9_USERNAME", help="Five9 supervisor user."
+        None, "--five9-username", help="Five9 supervisor user (else FIVE9_USERNAME)."
     ),
-    five9_password: str | None = typer.Option(
-        None, "--five9-password", envvar="FIVE9_PASSWORD", help="Five9 password."
+    five9_password_stdin: bool = typer.Option(
+        False,
+        "--five9-password-stdin",
+        help="Read the Five9 password from the first line of stdin (else FIVE9_PASSWORD, "
+        "else the config file).",
     ),
-    five9_region: str = typer.Option("US", "--five9-region", envvar="FIVE9_REGION"),
+    five9_region: str | None = typer.Option(None, "--five9-region", help="Five9 region (US)."),
     five9_url: str | None = typer.Option(None, "--five9-url", help="Five9 login host URL."),
-    genesys_client_id: str | None = typer.Option(
-        None, "--genesys-client-id", envvar="GENESYS_CLIENT_ID"
+    genesys_client_id: str | None = typer.Option(None, "--genesys-client-id"),
+    genesys_client_secret_stdin: bool = typer.Option(
+        False,
+        "--genesys-client-secret-stdin",
+        help="Read the Genesys client secret from the first line of stdin (else "
+        "GENESYS_CLIENT_SECRET, else the config file).",
     ),
-    genesys_client_secret: str | None = typer.Option(
-        None, "--genesys-client-secret", envvar="GENESYS_CLIENT_SECRET"
-    ),
-    genesys_region: str | None = typer.Option(None, "--genesys-region", envvar="GENESYS_REGION"),
+    genesys_region: str | None = typer.Option(None, "--genesys-region"),
     genesys_url: str | None = typer.Option(None, "--genesys-url", help="Genesys API base URL."),
+    config: ConfigOption = None,
     emulator_vendor: str = typer.Option(
         "five9", "--emulator-vendor", help="With --from emulator: five9 or genesys."
     ),
@@ -423,6 +450,24 @@ def bridge(
     if emulator_vendor not in ("five9", "genesys"):
         _error(f"--emulator-vendor must be five9 or genesys, not {emulator_vendor!r}")
         raise typer.Exit(EXIT_USAGE)
+    five9, genesys = _vendor_credentials(
+        source if source != "emulator" else "",
+        Five9Flags(
+            username=five9_username,
+            password_stdin=five9_password_stdin,
+            region=five9_region,
+            base_url=five9_url,
+            config=config,
+        ),
+        GenesysFlags(
+            client_id=genesys_client_id,
+            client_secret_stdin=genesys_client_secret_stdin,
+            region=genesys_region,
+            base_url=genesys_url,
+            config=config,
+        ),
+    )
+    environ = os.environ
     command = BridgeCommand(
         source=source,
         to=to,
@@ -439,14 +484,14 @@ def bridge(
         duration=duration,
         stats_interval=stats_interval,
         quiet=quiet,
-        five9_username=five9_username,
-        five9_password=five9_password,
-        five9_region=five9_region,
-        five9_url=five9_url,
-        genesys_client_id=genesys_client_id,
-        genesys_client_secret=genesys_client_secret,
-        genesys_region=genesys_region,
-        genesys_url=genesys_url,
+        five9_username=five9.username,
+        five9_password=five9.password.reveal() if five9.password else None,
+        five9_region=five9.region or "US",
+        five9_url=five9.base_url,
+        genesys_client_id=genesys.client_id,
+        genesys_client_secret=genesys.client_secret.reveal() if genesys.client_secret else None,
+        genesys_region=genesys.region,
+        genesys_url=genesys.base_url,
         emulator_vendor=emulator_vendor,
         scenario_interval=scenario_interval,
         sink_options=SinkOptions(
@@ -455,9 +500,9 @@ def bridge(
             redis_approximate=not redis_exact,
             nats_stream=nats_stream,
             nats_create_stream=not no_create_stream,
-            password=password,
-            token=token,
-            webhook_secret=webhook_secret,
+            password=environ.get("CXKIT_BRIDGE_PASSWORD") or None,
+            token=environ.get("CXKIT_BRIDGE_TOKEN") or None,
+            webhook_secret=environ.get("CXKIT_WEBHOOK_SECRET") or None,
             jsonl_fsync=jsonl_fsync,
             jsonl_rotate_bytes=rotate_mb * 1024 * 1024 if rotate_mb else None,
             jsonl_rotate_keep=rotate_keep,

@@ -29,11 +29,14 @@ def example(name: str) -> ModuleType:
     return module
 
 
-async def cxkit(*args: str) -> Result:
+async def cxkit(*args: str, stdin: str | None = None) -> Result:
     """Run the command in a thread (it runs its own event loop, as from a shell)."""
     runner = CliRunner()
     return await asyncio.wait_for(
-        asyncio.to_thread(runner.invoke, app, ["bridge", *args], catch_exceptions=False), T
+        asyncio.to_thread(
+            runner.invoke, app, ["bridge", *args], input=stdin, catch_exceptions=False
+        ),
+        T,
     )
 
 
@@ -118,9 +121,9 @@ async def test_wrong_five9_password_fails_without_showing_it(tmp_path: Path) -> 
     async with EmulatorServer() as emulator:
         result = await cxkit(
             "--from", "five9", "--five9-url", emulator.url,
-            "--five9-username", "demo.supervisor@cxkit.local",
-            "--five9-password", "wrong-pass-9876", "--to", str(tmp_path / "x.jsonl"),
-            "--no-spool",
+            "--five9-username", "demo.supervisor@cxkit.local", "--five9-password-stdin",
+            "--to", str(tmp_path / "x.jsonl"), "--no-spool",
+            stdin="wrong-pass-9876\n",
         )  # fmt: skip
     assert result.exit_code == 1, result.output
     assert "wrong-pass-9876" not in result.output
@@ -188,12 +191,17 @@ async def test_two_bridge_processes_split_the_topics_of_one_tenant(
     assert credentials.client_secret is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GENESYS_", "CXKIT_"))}
     env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    # the credentials come from a config file, as for every other command
+    config = tmp_path / "cxkit.ini"
+    config.write_text(
+        f"[genesys]\nclient_id = {credentials.client_id}\n"
+        f"client_secret = {credentials.client_secret.reveal()}\n"
+    )
 
     async def bridge(emulator_url: str, kinds: str, count: int) -> tuple[int, str]:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "cxkit.cli", "bridge", "--from", "genesys",
-            "--genesys-url", emulator_url, "--genesys-client-id", credentials.client_id,
-            "--genesys-client-secret", credentials.client_secret.reveal(),
+            "--genesys-url", emulator_url, "--config", str(config),
             "--to", url, "--kinds", kinds, "--max-events", str(count),
             stderr=asyncio.subprocess.PIPE, env=env,
         )  # fmt: skip
