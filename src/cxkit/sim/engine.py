@@ -96,6 +96,15 @@ Observer = Callable[[ChangeRecord], None]
 
 _CALL_STATES = {WAITING: CallState.WAITING, TALKING: CallState.TALKING, WRAP: CallState.WRAP_UP}
 _ANI_SPAN = 7_999_999_999  # ANIs are +1 followed by 2000000000..9999999998
+# A shift and the time off between two shifts last at least this long (seconds): with a
+# zero-length shift and time off (Fixed(0), or a draw that rounds to nothing) an agent would
+# log out and in again at one instant forever, and the clock would never move on.
+_MIN_PERIOD = 1.0
+
+
+def _at_least(floor: float, draw: Callable[[], float]) -> Callable[[], float]:
+    """``draw``, never below ``floor``."""
+    return lambda: max(floor, draw())
 
 
 class Simulation:
@@ -160,8 +169,12 @@ class Simulation:
         for spec in center.groups:
             group = Group(
                 spec,
-                sampler(spec.shift_length, self._agent_rng) if spec.shift_length else None,
-                sampler(spec.off_length, self._agent_rng) if spec.off_length else None,
+                _at_least(_MIN_PERIOD, sampler(spec.shift_length, self._agent_rng))
+                if spec.shift_length
+                else None,
+                _at_least(_MIN_PERIOD, sampler(spec.off_length, self._agent_rng))
+                if spec.off_length
+                else None,
                 sampler(spec.break_length, self._agent_rng),
             )
             queues = tuple(self._queue_by_name[name] for name in spec.skills)

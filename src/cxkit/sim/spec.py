@@ -136,7 +136,8 @@ class AgentGroupSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw
 
     Shifts: each agent logs in at ``login_at`` plus a uniform offset up to ``login_spread``;
     with ``shift_length`` it logs out (after its current call) that long after, with
-    ``logout_reason``; with ``off_length`` it logs in again that long after logging out.
+    ``logout_reason``; with ``off_length`` it logs in again that long after logging out (each
+    at least one second, so a zero-length shift cannot stall the clock).
     Breaks: while logged in, an agent wants a break at ``breaks_per_hour`` (Poisson), takes
     it when free, Not Ready with one of ``break_reasons`` (uniform), for ``break_length``.
     """

@@ -140,3 +140,24 @@ def test_counters_equal_a_brute_force_recount(
     for dt in steps:
         sim.step(dt)
         check_against_recount(sim)
+
+
+def test_zero_length_shifts_do_not_stall_the_clock() -> None:
+    # Hypothesis found it: a shift and time off of Fixed(0) logged an agent out and in again
+    # at one instant forever. Each now lasts at least a second.
+    center = CenterSpec(
+        queues=(QueueSpec(name="Q", calls_per_hour=60, talk=Fixed(30), wrap=Fixed(5)),),
+        groups=(
+            AgentGroupSpec(
+                name="G",
+                count=2,
+                skills=("Q",),
+                shift_length=Fixed(0),
+                off_length=Fixed(0),
+            ),
+        ),
+    )
+    sim = Simulation(SimConfig(center=center, seed=1))
+    processed = sim.step(100)
+    assert sim.now == 100 and processed < 1_000  # about one logout and login a second each
+    check_against_recount(sim)
