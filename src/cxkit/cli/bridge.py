@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cxkit.cli.credentials import Five9Flags, GenesysFlags
-from cxkit.cli.options import ConfigOption
+from cxkit.cli.options import ConfigOption, JsonOption
 
 if TYPE_CHECKING:
     from cxkit.bridge.pipeline import Bridge
@@ -94,6 +94,7 @@ class BridgeCommand:
     drain_timeout: float = 5.0
     stats_interval: float | None = None
     quiet: bool = False
+    json_lines: bool = False  # counters as JSON lines on stdout
     five9_username: str | None = None
     five9_password: str | None = field(default=None, repr=False)
     five9_region: str = "US"
@@ -209,19 +210,39 @@ async def _pump(
     return taken
 
 
-async def _report(bridge: Bridge, interval: float) -> None:
+async def _report(bridge: Bridge, interval: float, json_lines: bool) -> None:
     while True:
         await asyncio.sleep(interval)
-        print(f"cxkit bridge: {_summary(bridge)}", file=sys.stderr, flush=True)
+        if json_lines:
+            _counters_line(bridge, "stats")
+        else:
+            print(f"cxkit bridge: {_summary(bridge)}", file=sys.stderr, flush=True)
+
+
+def _counters(bridge: Bridge) -> dict[str, int]:
+    s = bridge.stats
+    return {
+        "published": s.published,
+        "delivered": s.delivered,
+        "filtered": s.filtered,
+        "spooled": s.spooled,
+        "drained": s.drained,
+        "waiting": bridge.spooled + bridge.queued,
+        "failures": s.failures,
+    }
 
 
 def _summary(bridge: Bridge) -> str:
-    s = bridge.stats
-    return (
-        f"published {s.published}, delivered {s.delivered}, "
-        f"filtered {s.filtered}, spooled {s.spooled}, drained {s.drained}, "
-        f"waiting {bridge.spooled + bridge.queued}, failures {s.failures}"
-    )
+    return ", ".join(f"{name} {value}" for name, value in _counters(bridge).items())
+
+
+def _counters_line(bridge: Bridge, kind: str) -> None:
+    """One ``--json`` line on stdout: ``{"type": "stats"|"done", <counters>}``."""
+    import json
+
+    document = {"type": kind, **_counters(bridge)}
+    sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
+    sys.stdout.flush()
 
 
 async def run_bridge(cmd: BridgeCommand) -> int:
@@ -271,7 +292,8 @@ async def run_bridge(cmd: BridgeCommand) -> int:
                 if cmd.duration is not None:
                     tasks.append(asyncio.create_task(asyncio.sleep(cmd.duration)))
                 if cmd.stats_interval:
-                    tasks.append(asyncio.create_task(_report(bridge, cmd.stats_interval)))
+                    report = _report(bridge, cmd.stats_interval, cmd.json_lines)
+                    tasks.append(asyncio.create_task(report))
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in tasks[1:]:
                     task.cancel()
@@ -300,7 +322,10 @@ async def run_bridge(cmd: BridgeCommand) -> int:
             "Bridge.publish_envelope(decode_envelope(line)) once the destination is back)"
         )
         code = EXIT_FAILED
-    _note(_summary(bridge), cmd.quiet)
+    if cmd.json_lines:
+        _counters_line(bridge, "done")
+    else:
+        _note(_summary(bridge), cmd.quiet)
     return code
 
 
@@ -438,6 +463,7 @@ def bridge(
         None, "--stats-interval", min=0.1, help="Print counters every N seconds."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+    json_output: JsonOption = False,
 ) -> None:
     """Bridge a vendor's events into a broker, a webhook or a file (at least once)."""
     from cxkit.bridge.errors import BridgeError
@@ -484,6 +510,7 @@ def bridge(
         duration=duration,
         stats_interval=stats_interval,
         quiet=quiet,
+        json_lines=json_output,
         five9_username=five9.username,
         five9_password=five9.password.reveal() if five9.password else None,
         five9_region=five9.region or "US",

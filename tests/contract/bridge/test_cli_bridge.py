@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 
@@ -88,9 +89,12 @@ async def test_genesys_emulator_through_the_notification_hub_to_jsonl(tmp_path: 
     result = await cxkit(
         "--from", "emulator", "--emulator-vendor", "genesys", "--to", str(out),
         "--spool", str(tmp_path / "spool"), "--max-events", "25",
-        "--scenario-interval", "0.05", "--jsonl-fsync", "batch",
+        "--scenario-interval", "0.05", "--jsonl-fsync", "batch", "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    # --json: the counters as one JSON document per line on stdout
+    done = json.loads(result.stdout.splitlines()[-1])
+    assert (done["type"], done["published"], done["delivered"]) == ("done", 25, 25)
     envelopes = [decode_envelope(line) for line in out.read_bytes().splitlines()]
     assert len(envelopes) == 25 and len({e.id for e in envelopes}) == 25
     assert {e.vendor for e in envelopes} == {"genesys"}
