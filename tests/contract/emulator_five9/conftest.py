@@ -194,7 +194,14 @@ async def agent(emu: EmulatorServer) -> AsyncIterator[Five9Raw]:
         yield client
 
 
-async def recv(ws: aiohttp.ClientWebSocketResponse, timeout: float = 2.0) -> dict[str, Any]:
+# Safety nets only (a passing test never waits for them): wide enough for a loaded 2-core CI
+# machine, short enough that a broken feature fails instead of hanging.
+FRAME_TIMEOUT = 10.0
+
+
+async def recv(
+    ws: aiohttp.ClientWebSocketResponse, timeout: float = FRAME_TIMEOUT
+) -> dict[str, Any]:
     """The next JSON frame (fails fast instead of hanging)."""
     msg = await asyncio.wait_for(ws.receive(), timeout)
     assert msg.type == aiohttp.WSMsgType.TEXT, f"expected a text frame, got {msg.type} {msg.data!r}"
@@ -203,7 +210,7 @@ async def recv(ws: aiohttp.ClientWebSocketResponse, timeout: float = 2.0) -> dic
 
 
 async def recv_until(
-    ws: aiohttp.ClientWebSocketResponse, event_id: str, timeout: float = 2.0
+    ws: aiohttp.ClientWebSocketResponse, event_id: str, timeout: float = FRAME_TIMEOUT
 ) -> dict[str, Any]:
     """Skip frames until one with ``eventId``."""
 
