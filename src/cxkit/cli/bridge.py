@@ -238,11 +238,9 @@ def _summary(bridge: Bridge) -> str:
 
 def _counters_line(bridge: Bridge, kind: str) -> None:
     """One ``--json`` line on stdout: ``{"type": "stats"|"done", <counters>}``."""
-    import json
+    from cxkit.cli.jsonout import emit
 
-    document = {"type": kind, **_counters(bridge)}
-    sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
+    emit({"type": kind, **_counters(bridge)}, machine=True)
 
 
 async def run_bridge(cmd: BridgeCommand) -> int:

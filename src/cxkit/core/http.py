@@ -173,12 +173,15 @@ def parse_rate_limit(headers: Mapping[str, str]) -> RateLimit | None:
     return RateLimit(_int_header(count), _int_header(allowed), parse_number_header(reset))
 
 
-def _reset_wait(headers: Mapping[str, str], names: tuple[str, ...]) -> float | None:
-    """Seconds until the rate limit resets, from the first of ``names`` that parses; None
-    when it says "now" or a moment already past (clock skew, a rounded-down reset): a 429
-    retried at once would only spend the exhausted window again, so the policy's
-    ``rate_limit_wait`` applies instead."""
-    for name in names:
+def _rate_limit_hint(headers: Mapping[str, str], reset_names: tuple[str, ...]) -> float | None:
+    """Seconds a 429 asks to wait: its ``Retry-After``, else the first of ``reset_names``
+    that parses. A reset that says "now" or a moment already past (clock skew, a rounded-down
+    reset) is no hint: a 429 retried at once would only spend the exhausted window again, so
+    the policy's ``rate_limit_wait`` applies instead."""
+    retry_after = parse_retry_after(headers.get("Retry-After"))
+    if retry_after is not None:
+        return retry_after
+    for name in reset_names:
         wait = parse_rate_limit_reset(headers.get(name))
         if wait is not None:
             return wait if wait > 0 else None
@@ -781,9 +784,10 @@ class HTTPClient:
                 if await provider.on_unauthorized(sent_auth or {}):
                     continue
             elif status in policy.retry_statuses:
-                retry_after = parse_retry_after(resp_headers.get("Retry-After"))
-                if retry_after is None and status == 429:
-                    retry_after = _reset_wait(resp_headers, policy.reset_headers)
+                if status == 429:
+                    retry_after = _rate_limit_hint(resp_headers, policy.reset_headers)
+                else:
+                    retry_after = parse_retry_after(resp_headers.get("Retry-After"))
                 decision = decide(
                     policy,
                     attempt=retries + 1,
@@ -904,9 +908,7 @@ def status_error(
     }
     error_class = api_error_class(status)
     if issubclass(error_class, RateLimitError):
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        if retry_after is None:
-            retry_after = _reset_wait(response.headers, reset_headers)
+        retry_after = _rate_limit_hint(response.headers, reset_headers)
         return error_class(text, retry_after=retry_after, **fields)
     return error_class(text, **fields)
 

@@ -20,8 +20,8 @@ Delays:
   ``inin-ratelimit-reset``), :func:`parse_rate_limit_reset` turns that into the same hint;
 * a 429 with no hint at all waits ``policy.rate_limit_wait`` (3 s, as the Genesys SDKs do):
   backing off from half a second would only spend requests of a window that is exhausted;
-* ``policy.max_elapsed`` bounds the whole request: a retry whose wait would end after it is
-  not made.
+* ``policy.max_elapsed`` bounds the retries: a retry whose wait would end more than that
+  long after the first attempt started is not made (each attempt keeps its own timeout).
 """
 
 from __future__ import annotations

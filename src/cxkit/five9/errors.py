@@ -19,16 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-import msgspec
-
-from cxkit.core.http import VendorProfile
+from cxkit.core.http import APIResponse, VendorProfile
+from cxkit.core.http import status_error as core_status_error
 from cxkit.errors import (
     APIStatusError,
     ConnectionClosed,
     CxkitError,
-    RateLimitError,
     VendorStateError,
-    api_error_class,
 )
 
 __all__ = [
@@ -105,38 +102,18 @@ def status_error(
     status: int, headers: Mapping[str, str], content: bytes, *, method: str, url: str
 ) -> APIStatusError:
     """The typed error of a non-2xx answer read outside :class:`~cxkit.core.http.HTTPClient`
-    (a streamed download): the same class, message and fields the HTTP layer would raise.
-    ``url`` must not carry credentials (Five9 URLs never do)."""
-    body: Any
-    try:
-        body = msgspec.json.decode(content) if content.strip() else None
-    except msgspec.DecodeError:
-        body = content.decode("utf-8", "replace")
-    code, message = _parse_error(status, body)
-    text = f"five9 answered {status}"
-    if code:
-        text += f" {code}"
-    if message:
-        text += f": {message}"
-    text += f" ({method} {url})"
-    fields: dict[str, Any] = {
-        "vendor": "five9",
-        "status": status,
-        "body": body,
-        "code": code,
-        "vendor_message": message,
-        "headers": headers,
-        "method": method,
-        "url": url,
-    }
-    error_class = api_error_class(status)
-    if issubclass(error_class, RateLimitError):
-        from cxkit.core.retry import parse_retry_after
-
-        return error_class(
-            text, retry_after=parse_retry_after(headers.get("Retry-After")), **fields
-        )
-    return error_class(text, **fields)
+    (a streamed download): the same class, message and fields the HTTP layer would raise
+    (it is the HTTP layer's own :func:`cxkit.core.http.status_error`)."""
+    response = APIResponse(
+        status=status,
+        headers=headers,
+        content=content,
+        elapsed=0.0,
+        method=method,
+        url=url,
+        vendor=FIVE9_PROFILE,
+    )
+    return core_status_error(response, FIVE9_PROFILE)
 
 
 def five9_detail(error: APIStatusError) -> ErrorDetail:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from cxkit.errors import APIStatusError, NotFoundError
+from cxkit.errors import APIStatusError, NotFoundError, UsageError
 from cxkit.five9.client import Five9Client
 from cxkit.five9.errors import DuplicateLoginError, LoginStateError, five9_detail
 from cxkit.five9.models import StatsFilterSettings
@@ -277,7 +277,7 @@ async def test_each_call_gets_its_own_response_and_the_raw_body(emu: Emulator) -
     assert metadata_response.url.endswith("/auth/metadata")
     raw_dcs = metadata_response.json()["metadata"]["dataCenters"]
     assert [dc["name"] for dc in raw_dcs] == [dc.name for dc in metadata.metadata.data_centers]
-    with pytest.raises(Exception, match="made no HTTP request"):
+    with pytest.raises(UsageError, match="made no HTTP request"):
 
         async def nothing() -> None:
             return None
